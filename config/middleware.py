@@ -1,0 +1,47 @@
+"""Turn an unreachable Redis or database into a friendly 503 instead of a 500 trace.
+
+Errors raised inside a view are caught here; errors raised by inner middleware (a session
+that cannot be saved) reach Django's 500 handler, which ``config.views.server_error``
+answers the same way.
+"""
+
+import logging
+
+from django.db import DatabaseError, InterfaceError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger("waitlist.outage")
+
+try:
+    from django_redis.exceptions import ConnectionInterrupted
+except ImportError:  # pragma: no cover - django-redis always ships it
+    ConnectionInterrupted = RedisConnectionError
+
+OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionInterrupted, InterfaceError)
+
+
+def is_outage(exc: BaseException) -> bool:
+    if isinstance(exc, OUTAGE_ERRORS):
+        return True
+    # Only connection-level database failures are outages; a bad query is a bug.
+    if isinstance(exc, DatabaseError):
+        text = str(exc).lower()
+        return any(word in text for word in ("connection", "could not connect", "server closed", "database is locked"))
+    return False
+
+
+class ServiceUnavailableMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_outage(exception):
+            from .views import unavailable
+
+            log.warning("outage path=%s error=%s", request.path, exception.__class__.__name__)
+            return unavailable(request)
+        return None
