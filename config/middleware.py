@@ -7,6 +7,7 @@ answers the same way.
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -36,7 +37,14 @@ class ServiceUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        # When the session store is what is down, Django reads the session as empty and its
+        # middleware answers by deleting the browser's session cookie: the diner would lose
+        # their place for good over a blip. An outage answer never touches that cookie.
+        morsel = response.cookies.get(settings.SESSION_COOKIE_NAME)
+        if response.status_code == 503 and morsel is not None and not morsel.value:
+            del response.cookies[settings.SESSION_COOKIE_NAME]
+        return response
 
     def process_exception(self, request, exception):
         if is_outage(exception):

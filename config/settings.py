@@ -119,6 +119,11 @@ REDIS_CLUSTER = envbool("REDIS_CLUSTER")
 # fsync policy of the embedded server (docker-compose passes the same to its Redis).
 REDIS_APPENDFSYNC = os.getenv("REDIS_APPENDFSYNC", "everysec")
 REDIS_SOCKET_TIMEOUT = float(os.getenv("REDIS_SOCKET_TIMEOUT", "2"))
+# Replicas that must have a change before it is acknowledged (WAIT, pipelined with the
+# script in the same round trip). With Sentinel, 1 by default: a failover loses nothing
+# a diner or host was told had happened.
+REDIS_REPLICA_ACKS = envint("REDIS_REPLICA_ACKS", 1 if REDIS_SENTINELS else 0)
+REDIS_REPLICA_ACK_TIMEOUT_MS = envint("REDIS_REPLICA_ACK_TIMEOUT_MS", 500)
 
 if REDIS_SENTINELS:
     CACHES = {
@@ -169,7 +174,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]

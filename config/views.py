@@ -13,10 +13,27 @@ from waitlist.redis_client import get_redis
 from .middleware import is_outage
 
 
+@require_GET
+def home(request):
+    """Staff see the dashboards they may open; anyone else is pointed to the QR code."""
+    restaurants = []
+    if request.user.is_authenticated:
+        from restaurants.models import Restaurant
+
+        restaurants = Restaurant.objects.all() if request.user.is_superuser else \
+            Restaurant.objects.filter(staff__user=request.user)
+    return render(request, "home.html", {"restaurants": restaurants})
+
+
 def unavailable(request):
-    """503 page, or a small fragment for htmx requests so the page shows it in place."""
-    template = "errors/503_fragment.html" if getattr(request, "htmx", False) else "errors/503.html"
-    response = render(request, template, status=503)
+    """503 page; a small fragment for htmx requests so the page shows it in place; JSON for
+    JSON clients."""
+    if "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse({"error": "unavailable", "detail": "The waitlist is briefly unavailable. "
+                                 "Please try again in a few seconds."}, status=503)
+    else:
+        template = "errors/503_fragment.html" if getattr(request, "htmx", False) else "errors/503.html"
+        response = render(request, template, status=503)
     response["Retry-After"] = "5"
     return response
 

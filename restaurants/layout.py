@@ -34,10 +34,8 @@ class Layout:
 
 
 def build_layout(restaurant: Restaurant) -> Layout:
-    units = tuple(
-        Unit(id=t.id, seats=t.seats, kind=t.kind, position=t.position, label=t.label)
-        for t in restaurant.tables.all().order_by("kind", "position", "label")
-    )
+    tables = sorted(restaurant.tables.all(), key=lambda t: (t.kind != TABLE, t.position, t.label))
+    units = tuple(Unit(id=t.id, seats=t.seats, kind=t.kind, position=t.position, label=t.label) for t in tables)
     kinds = {u.kind for u in units}
     preferences = tuple(
         p for p, needs in ((TABLE, {TABLE}), (COUNTER, {COUNTER}), (EITHER, {TABLE, COUNTER})) if needs <= kinds

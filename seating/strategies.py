@@ -38,7 +38,7 @@ def placements(party: WaitingParty, free: Sequence[Unit], policy: Policy) -> lis
                     if seats >= party.size:
                         ranked.append(((seats - party.size, count, 0, 0, combo[0].position), _offer(party, combo, TABLE)))
     if party.accepts(COUNTER):
-        for run in _counter_runs(free):
+        for run in counter_runs(free):
             if len(run) >= party.size:
                 ranked.append(((0, party.size, 1, len(run) - party.size, run[0].position),
                                _offer(party, tuple(run[: party.size]), COUNTER)))
@@ -51,7 +51,8 @@ def _offer(party: WaitingParty, units: tuple[Unit, ...], kind: str) -> Offer:
                  empty_seats=sum(u.seats for u in units) - party.size)
 
 
-def _counter_runs(free: Sequence[Unit]) -> list[list[Unit]]:
+def counter_runs(free: Sequence[Unit]) -> list[list[Unit]]:
+    """Free counter seats grouped into runs of adjoining positions."""
     seats = sorted((u for u in free if u.kind == COUNTER), key=lambda u: u.position)
     runs: list[list[Unit]] = []
     for seat in seats:

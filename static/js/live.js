@@ -1,0 +1,137 @@
+// Live touches for the diner page and the host dashboard: countdowns and timers that tick
+// between server updates, the table-ready alert, and the leave confirmation. The pages
+// work without this file; it only makes them livelier.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  var offset = 0; // server clock minus this device's clock, from the last fragment
+  var baseTitle = document.title;
+  var flashTimer = null;
+  var audio = null;
+
+  function serverNow() { return Date.now() + offset; }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function clock(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    return (h ? h + ":" + pad(m) : m) + ":" + pad(s % 60);
+  }
+
+  function tick() {
+    var now = serverNow();
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var left = Number(el.getAttribute("data-countdown")) - now;
+      el.textContent = clock(left);
+      el.classList.toggle("urgent", left < 120000);
+    });
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      el.textContent = clock(now - Number(el.getAttribute("data-since")));
+    });
+    document.querySelectorAll("[data-limit]").forEach(function (el) {
+      var left = Number(el.getAttribute("data-limit")) - now;
+      var warn = Number(el.getAttribute("data-warn-ms") || 600000);
+      el.classList.toggle("near-limit", left < warn && left >= 0);
+      el.classList.toggle("over-limit", left < 0);
+    });
+  }
+
+  function syncClock() {
+    // The page carries the server's time when it was drawn; pushed fragments do not.
+    var at = Number(document.body.getAttribute("data-now"));
+    if (at) { offset = at - Date.now(); }
+  }
+
+  function beep() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      [0, 0.35, 0.7].forEach(function (at) {
+        var osc = audio.createOscillator(), gain = audio.createGain();
+        osc.frequency.value = 880;
+        gain.gain.setValueAtTime(0.25, audio.currentTime + at);
+        gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + at + 0.3);
+        osc.connect(gain); gain.connect(audio.destination);
+        osc.start(audio.currentTime + at); osc.stop(audio.currentTime + at + 0.3);
+      });
+    } catch (e) { /* no sound where the browser refuses it */ }
+  }
+
+  function flashTitle(text) {
+    clearInterval(flashTimer);
+    var on = false, count = 0;
+    flashTimer = setInterval(function () {
+      document.title = (on = !on) ? text : baseTitle;
+      if (++count > 40 && !document.hidden) { clearInterval(flashTimer); document.title = baseTitle; }
+    }, 800);
+  }
+
+  function notify(title, body) {
+    if ("Notification" in window && Notification.permission === "granted") {
+      try { new Notification(title, { body: body, tag: "waitlist", renotify: true, requireInteraction: true }); } catch (e) { /* some browsers only allow this from a service worker */ }
+    }
+  }
+
+  function alertOnce(key, strong, title, body) {
+    if (!key || sessionStorage.getItem("alerted:" + key)) { return; }
+    sessionStorage.setItem("alerted:" + key, "1");
+    if (navigator.vibrate) { navigator.vibrate(strong ? [400, 150, 400, 150, 400] : [200]); }
+    if (strong) { beep(); flashTitle("\u2757 " + title); }
+    notify(title, body);
+    document.body.classList.add(strong ? "alerting" : "nudged");
+  }
+
+  function checkAlerts(root) {
+    var status = (root.matches && root.matches(".status")) ? root : document.querySelector(".status");
+    if (!status) { return; }
+    var label = status.querySelector(".state-label");
+    var tableLabel = status.querySelector(".table-label");
+    alertOnce(status.getAttribute("data-alert-key"), true, label ? label.textContent.trim() : "",
+              tableLabel ? tableLabel.textContent.trim() : "");
+    alertOnce(status.getAttribute("data-close-key"), false, label ? label.textContent.trim() : "",
+              (status.querySelector(".notice") || {}).textContent || "");
+  }
+
+  function refresh(root) {
+    tick();
+    checkAlerts(root || document);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    syncClock();
+    refresh(document);
+    setInterval(tick, 1000);
+
+    var optin = document.querySelector("[data-alerts-optin]");
+    if (optin && "Notification" in window && Notification.permission === "default") {
+      optin.hidden = false;
+      optin.querySelector("[data-enable-alerts]").addEventListener("click", function () {
+        try { audio = audio || new (window.AudioContext || window.webkitAudioContext)(); audio.resume(); } catch (e) { /* no sound */ }
+        Notification.requestPermission().then(function () { optin.hidden = true; });
+      });
+    }
+  });
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { clearInterval(flashTimer); document.title = baseTitle; document.body.classList.remove("alerting"); }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (e) { refresh(e.detail.target || document); });
+  document.addEventListener("htmx:sseError", function () {
+    var c = document.querySelector("[data-connection]"); if (c) { c.hidden = false; }
+  });
+  document.addEventListener("htmx:sseOpen", function () {
+    var c = document.querySelector("[data-connection]"); if (c) { c.hidden = true; }
+  });
+
+  // One tap plus a confirm for destructive actions; without JavaScript the server asks.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (!question) { return; }
+    if (!window.confirm(question)) { e.preventDefault(); return; }
+    var field = form.querySelector("input[name=confirm]");
+    if (field) { field.value = "yes"; }
+  });
+})();

@@ -1,0 +1,58 @@
+"""The diner's SSE stream, read from a real daphne server."""
+
+import pytest
+
+from tests.clients import Browser, position_in
+from tests.conftest import make_restaurant
+from tests.live import daphne_server
+
+
+@pytest.fixture
+def live_url(transactional_db):
+    with daphne_server() as url:
+        yield url
+
+
+@pytest.fixture
+def browsers(live_url):
+    opened = []
+
+    def open_browser():
+        browser = Browser(live_url)
+        opened.append(browser)
+        return browser
+
+    yield open_browser
+    for browser in opened:
+        browser.close()
+
+
+def test_party_receives_its_new_position_when_the_party_ahead_leaves(browsers):
+    make_restaurant("bistro")
+    first, second = browsers(), browsers()
+    first.join("bistro", "Ann")
+    second.join("bistro", "Ben")
+
+    stream = second.events("/waitlist/bistro/events")
+    assert position_in(stream.next("status")) == 2  # the full state, at once on connect
+
+    first.leave("bistro")
+    assert position_in(stream.next("status", where=lambda html: position_in(html) != 2)) == 1
+
+
+def test_stream_shows_only_this_browsers_party(browsers):
+    make_restaurant("bistro")
+    first, second = browsers(), browsers()
+    first.join("bistro", "Ann <script>")
+    second.join("bistro", "Ben")
+    html = second.events("/waitlist/bistro/events").next("status")
+    assert "Ben" in html
+    assert "Ann" not in html
+
+
+def test_stream_without_a_party_sends_only_aggregates(browsers):
+    make_restaurant("bistro")
+    browsers().join("bistro", "Ann Secret")
+    html = browsers().events("/waitlist/bistro/events").next("waits")
+    assert "1 party waiting" in html
+    assert "Secret" not in html

@@ -1,0 +1,173 @@
+"""Redis going away, on loopback with real servers: outages, SIGKILL, failover, Cluster."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.contrib.auth.models import User
+
+from restaurants.models import StaffMembership
+from tests.clients import Browser, position_in
+from tests.conftest import make_restaurant
+from tests.redis_servers import ROOT, AppServer, Server, cluster_port, servers, wait_until
+from waitlist import queue, redis_client
+
+
+@pytest.fixture
+def own_redis(settings):
+    """Point this test process's live-queue client at a server the test controls."""
+    started = []
+
+    def use(server: Server) -> Server:
+        started.append(server)
+        settings.REDIS_URL = server.url
+        redis_client.reset_redis()
+        return server
+
+    yield use
+    redis_client.reset_redis()
+    for server in started:
+        server.stop()
+
+
+def sign_in(browser: Browser, username: str, password: str) -> None:
+    browser.get("/accounts/login/")
+    response = browser.post("/accounts/login/", {"username": username, "password": password})
+    assert response.status_code == 302, response.text
+
+
+def test_a_change_through_one_app_server_reaches_streams_on_another(transactional_db):
+    make_restaurant("bistro")
+    one, two = AppServer().start(), AppServer().start()
+    ahead, diner = Browser(two.url), Browser(one.url)
+    try:
+        ahead.join("bistro", "Ahead")
+        diner.join("bistro", "Diner")
+        stream = diner.events("/waitlist/bistro/events")
+        assert position_in(stream.next("status")) == 2
+        assert ahead.leave("bistro").status_code == 303  # through the other server
+        assert position_in(stream.next("status", where=lambda html: position_in(html) == 1)) == 1
+    finally:
+        ahead.close()
+        diner.close()
+        one.stop()
+        two.stop()
+
+
+@pytest.mark.own_servers
+def test_pages_say_503_during_a_60_second_outage_and_streams_recover_by_themselves(transactional_db):
+    redis = Server(config={"appendonly": "yes", "appendfsync": "always"}).start()
+    app = AppServer(REDIS_URL=redis.url, REDIS_SOCKET_TIMEOUT="1").start()
+    restaurant = make_restaurant("bistro")
+    user = User.objects.create_user("hostess", password="floor-pass-123")
+    StaffMembership.objects.create(user=user, restaurant=restaurant)
+    ahead, diner, host = Browser(app.url), Browser(app.url), Browser(app.url)
+    with servers(redis):
+        try:
+            ahead.join("bistro", "Ahead")
+            diner.join("bistro", "Diner")
+            sign_in(host, "hostess", "floor-pass-123")
+            diner_stream = diner.events("/waitlist/bistro/events")
+            host_stream = host.events("/host/bistro/events")
+            assert position_in(diner_stream.next("status")) == 2
+            assert "Ahead" in host_stream.next("queue")
+
+            redis.kill()
+            went_down = time.monotonic()
+            page = diner.get("/waitlist/bistro/")
+            assert page.status_code == 503
+            assert "briefly unavailable" in page.text
+            health = diner.get("/healthz")
+            assert health.status_code == 503 and health.json()["redis"].startswith("down")
+            assert diner.post("/waitlist/bistro/leave", {"confirm": "yes"}).status_code == 503
+
+            time.sleep(max(0.0, 60 - (time.monotonic() - went_down)))
+            redis.start()  # same port, same append-only file
+            wait_until(lambda: diner.get("/healthz").status_code == 200, 20, what="healthy again")
+
+            # No restart of the app server: the next change reaches the open streams.
+            assert ahead.leave("bistro").status_code == 303
+            assert position_in(diner_stream.next("status", timeout=10, where=lambda h: position_in(h) == 1)) == 1
+            assert "Ahead" not in host_stream.next("queue", timeout=10, where=lambda h: "Ahead" not in h)
+            assert "lost Redis" in app.output()  # it noticed, and said so in one line
+        finally:
+            for browser in (ahead, diner, host):
+                browser.close()
+            app.stop()
+
+
+@pytest.mark.own_servers
+def test_acknowledged_joins_survive_sigkill_with_appendfsync_always(db, own_redis):
+    redis = own_redis(Server(config={"appendonly": "yes", "appendfsync": "always"}).start())
+    restaurant = make_restaurant("bistro", max_party_size=6)
+    joined = [queue.join(restaurant=restaurant, name=f"P{n}", size=1 + n % 6, preference="either",
+                         diner=f"d{n}", request_id=f"request-{n}").party_id for n in range(40)]
+    redis.kill()
+    redis.start()
+    redis_client.reset_redis()
+    waiting = queue.snapshot(restaurant=restaurant).waiting
+    assert [p.id for p in waiting] == joined
+    assert [p.name for p in waiting] == [f"P{n}" for n in range(40)]
+
+
+@pytest.mark.own_servers
+def test_sentinel_promotes_a_replica_and_joins_work_again_losing_nothing_acknowledged(db, settings):
+    primary = Server().start()
+    replicas = [Server(config={"replicaof": f"127.0.0.1 {primary.port}"}).start() for _ in range(2)]
+    sentinels = [Server(sentinel=True, config={
+        "sentinel monitor": f"mymaster 127.0.0.1 {primary.port} 2",
+        "sentinel down-after-milliseconds": "mymaster 1000",
+        "sentinel failover-timeout": "mymaster 5000",
+    }).start() for _ in range(3)]
+    with servers(primary, *replicas, *sentinels):
+        wait_until(lambda: all(r.client().info("replication")["master_link_status"] == "up" for r in replicas),
+                   15, what="replicas in sync")
+        wait_until(lambda: len(sentinels[0].client().execute_command("SENTINEL", "REPLICAS", "mymaster")) == 2,
+                   15, what="sentinels know the replicas")
+        settings.REDIS_SENTINELS = [("127.0.0.1", s.port) for s in sentinels]
+        settings.REDIS_REPLICA_ACKS = 1
+        redis_client.reset_redis()
+        try:
+            restaurant = make_restaurant("bistro")
+            acknowledged = [queue.join(restaurant=restaurant, name=f"P{n}", size=2, preference="table",
+                                       diner=f"d{n}", request_id=f"request-{n}").party_id for n in range(25)]
+            primary.kill()
+            killed = time.monotonic()
+
+            def join_again():
+                return queue.join(restaurant=restaurant, name="After", size=2, preference="table",
+                                  diner="after", request_id="request-after")
+
+            after = wait_until(join_again, 30, interval=0.25, what="a join through the promoted replica")
+            took = time.monotonic() - killed
+            assert took < 30
+            waiting = [p.id for p in queue.snapshot(restaurant=restaurant).waiting]
+            assert waiting == acknowledged + [after.party_id]
+        finally:
+            redis_client.reset_redis()
+
+
+@pytest.mark.own_servers
+def test_live_queue_tests_pass_against_a_three_primary_cluster(tmp_path):
+    nodes = [Server(port=cluster_port(), config={"cluster-enabled": "yes", "cluster-config-file": "nodes.conf",
+                                                 "cluster-node-timeout": "2000"}).start() for _ in range(3)]
+    with servers(*nodes):
+        ranges = [(0, 5460), (5461, 10922), (10923, 16383)]
+        for node, (low, high) in zip(nodes, ranges):
+            node.client().execute_command("CLUSTER", "ADDSLOTSRANGE", low, high)
+        for node in nodes[1:]:
+            nodes[0].client().execute_command("CLUSTER", "MEET", "127.0.0.1", node.port)
+        wait_until(lambda: all(n.client(decode_responses=True).cluster("info")["cluster_state"] == "ok"
+                               for n in nodes), 30, what="cluster ok")
+        env = {**os.environ, "REDIS_URL": nodes[0].url, "REDIS_CLUSTER": "1",
+               "DATABASE_URL": f"sqlite:///{tmp_path / 'cluster.sqlite3'}", "VAR_DIR": str(tmp_path)}
+        env.pop("TEST_DB_SUFFIX", None)
+        modules = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests").glob("test_live_queue*.py"))
+        assert modules
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *modules],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+        assert " passed" in result.stdout

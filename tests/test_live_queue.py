@@ -1,0 +1,486 @@
+"""Every live-queue operation (waitlist/queue.py and its Lua script) against the real server:
+the happy path, each refusal, and that a refusal writes nothing. Timers (fire_due, holds,
+service limits, gc), notify_again and heads_up are in test_live_queue_timers.py."""
+
+import json
+from contextlib import contextmanager
+
+import pytest
+from redis.crc import key_slot
+
+from tests.conftest import T0, make_restaurant
+from waitlist import queue
+from waitlist.errors import (AlreadyWaiting, HoldExpired, NoFit, NotReady, PartyTooLarge, RateLimited, RestaurantClosed,
+                             StaleAction, TableBusy, UnknownParty, WaitlistError)
+from waitlist.events import BUS, restaurant_channel
+from waitlist.keys import keys_for
+from waitlist.redis_client import get_redis
+from waitlist.types import FREE_TABLE, Snapshot, TableState
+
+MIN = 60_000
+
+
+# --- helpers shared with the other test_live_queue_* files -------------------------------------
+
+def redis_dump() -> dict:
+    """Every key on the server with its type and full contents: the "nothing written" witness."""
+    r = get_redis()
+    keys = sorted(r.keys("*"))
+    with r.pipeline(transaction=True) as pipe:
+        for key in keys:
+            pipe.type(key)
+        types = pipe.execute()
+    readers = {b"hash": "hgetall", b"list": "lrange", b"string": "get", b"zset": "zrange", b"set": "smembers"}
+    with r.pipeline(transaction=True) as pipe:
+        for key, kind in zip(keys, types):
+            args = {b"list": (0, -1), b"zset": (0, -1, False, True)}.get(kind, ())
+            getattr(pipe, readers[kind])(key, *args)
+        values = pipe.execute()
+    return {key: (kind, value) for key, kind, value in zip(keys, types, values)}
+
+
+@contextmanager
+def refused(error):
+    """The block raises exactly ``error`` (not a subclass) and leaves Redis untouched."""
+    before = redis_dump()
+    assert before, "a refusal test needs some state to protect"
+    with pytest.raises(error) as info:
+        yield info
+    assert type(info.value) is error, f"expected {error.__name__}, got {type(info.value).__name__}"
+    assert redis_dump() == before
+
+
+def join(restaurant, name="Ann", *, size=2, pref="table", diner=None, req="r1", now=T0, **kw):
+    return queue.join(restaurant=restaurant, name=name, size=size, preference=pref,
+                      diner=diner or f"diner-{name}", request_id=req, now_ms=now, **kw)
+
+
+def seated(restaurant, tables, *labels, name="Ann", size=2, now=T0):
+    """A party joined, offered ``labels`` and checked in; returns its id."""
+    pid = join(restaurant, name, size=size, now=now).party_id
+    queue.offer(restaurant=restaurant, party_id=pid, table_ids=[tables[x] for x in labels], kind="table", now_ms=now)
+    queue.check_in(restaurant=restaurant, party_id=pid, now_ms=now + MIN)
+    return pid
+
+
+def status(restaurant, pid):
+    return queue.status(restaurant=restaurant, party_id=pid)
+
+
+def snap(restaurant):
+    return queue.snapshot(restaurant=restaurant)
+
+
+@pytest.fixture
+def tables(restaurant):
+    return {t.label: t.id for t in restaurant.tables.all()}
+
+
+# --- join ---------------------------------------------------------------------------------------
+
+def test_join_creates_waiting_party_reachable_by_token(restaurant):
+    result = join(restaurant, "Ann", size=3, pref="table", quote=(5, 15))
+    assert result.created and result.party_id == 1 and result.ahead == 0 and result.version == 1
+    assert len(result.token) >= 20
+    party = status(restaurant, result.party_id)
+    assert (party.name, party.size, party.preference, party.state) == ("Ann", 3, "table", "waiting")
+    assert (party.position, party.joined_ms, party.source, party.quote_low, party.quote_high) == (1, T0, "remote", 5, 15)
+    assert queue.find_by_token(restaurant=restaurant, token=result.token) == party
+    second = join(restaurant, "Bob")
+    assert (second.party_id, second.ahead, second.version) == (2, 1, 2)
+    assert second.token != result.token
+
+
+def test_join_same_request_id_returns_same_party_and_writes_nothing(restaurant):
+    first = join(restaurant, "Ann", diner="phone-1", req="form-7")
+    before = redis_dump()
+    again = join(restaurant, "Ann (again)", diner="phone-1", req="form-7", now=T0 + 5000)
+    assert (again.created, again.party_id, again.ahead, again.version) == (False, first.party_id, 0, 1)
+    assert again.token == first.token  # the second response still leads to the party's page
+    assert redis_dump() == before
+    assert [p.id for p in snap(restaurant).waiting] == [first.party_id]
+
+
+def test_join_same_request_id_from_another_diner_is_a_new_party(restaurant):
+    first = join(restaurant, "Ann", diner="phone-1", req="form-7")
+    other = join(restaurant, "Bob", diner="phone-2", req="form-7")
+    assert other.created and other.party_id != first.party_id and other.ahead == 1
+
+
+def test_join_second_request_from_waiting_diner_refused(restaurant):
+    join(restaurant, "Ann", diner="phone-1", req="form-1")
+    with refused(AlreadyWaiting):
+        join(restaurant, "Ann", diner="phone-1", req="form-2")
+
+
+def test_join_refused_while_diner_is_dining(restaurant, tables):
+    seated(restaurant, tables, "T1", name="Ann")
+    with refused(AlreadyWaiting):
+        join(restaurant, "Ann", diner="diner-Ann", req="form-2")
+
+
+def test_join_after_leaving_makes_a_new_party(restaurant):
+    first = join(restaurant, "Ann", diner="phone-1", req="form-1")
+    queue.leave(restaurant=restaurant, party_id=first.party_id, now_ms=T0 + MIN)
+    again = join(restaurant, "Ann", diner="phone-1", req="form-2", now=T0 + 2 * MIN)
+    assert again.created and again.party_id == first.party_id + 1 and again.ahead == 0
+    assert [p.id for p in snap(restaurant).waiting] == [again.party_id]
+
+
+@pytest.mark.parametrize("size", [0, 7])
+def test_join_refuses_party_size_outside_limits(restaurant, size):
+    join(restaurant, "Ann")
+    with refused(PartyTooLarge):
+        join(restaurant, "Big", size=size)
+
+
+def test_join_largest_allowed_party_accepted(restaurant):
+    assert join(restaurant, "Six", size=6).created
+
+
+def test_join_refused_when_closed_but_walkin_allowed(db):
+    closed = make_restaurant("closedbistro", is_open=False)
+    join(closed, "Walk", source="walkin")
+    with refused(RestaurantClosed):
+        join(closed, "Remote")
+    assert [p.source for p in snap(closed).waiting] == ["walkin"]
+
+
+def test_join_refuses_preference_not_offered(db):
+    no_counter = make_restaurant("tablesonly", counter=0)
+    join(no_counter, "Ann", pref="table")
+    for pref in ("counter", "either", "patio"):
+        with refused(WaitlistError) as info:
+            join(no_counter, "Cy", pref=pref)
+        assert "Table" in str(info.value) and "Counter" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["   ", "x" * 61])
+def test_join_refuses_blank_or_overlong_name(restaurant, name):
+    join(restaurant, "Ann")
+    with refused(WaitlistError):
+        join(restaurant, name)
+
+
+def test_join_rate_limited_per_client_within_window(restaurant, settings):
+    settings.JOIN_RATE_LIMIT = "2/600"
+    first = join(restaurant, "A", client="10.0.0.1")
+    join(restaurant, "B", client="10.0.0.1")
+    before = snap(restaurant)
+    with pytest.raises(RateLimited):
+        join(restaurant, "C", client="10.0.0.1")
+    assert snap(restaurant) == before  # no party, no version bump
+    # a resubmitted form is not a new join, and other clients are not affected
+    assert join(restaurant, "A", client="10.0.0.1").party_id == first.party_id
+    assert join(restaurant, "D", client="10.0.0.2").created
+    rate_key = keys_for(restaurant.id).rate("10.0.0.1")
+    assert f"{{{restaurant.id}}}" in rate_key and 0 < get_redis().pttl(rate_key) <= 600_000
+
+
+def test_join_rate_limit_window_expires(restaurant, settings):
+    import time
+
+    settings.JOIN_RATE_LIMIT = "1/1"
+    join(restaurant, "A", client="10.0.0.1")
+    with pytest.raises(RateLimited):
+        join(restaurant, "B", client="10.0.0.1")
+    time.sleep(1.1)
+    assert join(restaurant, "B", client="10.0.0.1").created
+
+
+# --- positions ----------------------------------------------------------------------------------
+
+def test_ahead_counts_parties_competing_for_same_seats(restaurant):
+    prefs = {"T1": "table", "C1": "counter", "E1": "either", "T2": "table", "C2": "counter", "E2": "either"}
+    results = {name: join(restaurant, name, pref=pref) for name, pref in prefs.items()}
+    # table: table + either ahead; counter: counter + either ahead; either: distinct parties ahead.
+    expected = {"T1": 0, "C1": 0, "E1": 2, "T2": 2, "C2": 2, "E2": 5}
+    assert {n: r.ahead for n, r in results.items()} == expected
+    assert {n: status(restaurant, r.party_id).ahead for n, r in results.items()} == expected
+    # the either party sits in both queues but appears once in the snapshot
+    assert [p.name for p in snap(restaurant).waiting] == list(prefs)
+
+
+def test_either_party_counts_each_either_ahead_once(restaurant):
+    ids = [join(restaurant, f"E{i}", pref="either").party_id for i in range(4)]
+    last = join(restaurant, "C", pref="counter").party_id
+    assert [status(restaurant, pid).ahead for pid in ids] == [0, 1, 2, 3]
+    assert status(restaurant, last).ahead == 4
+
+
+def test_leave_moves_everyone_behind_up(restaurant):
+    a, b, c = (join(restaurant, n).party_id for n in "ABC")
+    change = queue.leave(restaurant=restaurant, party_id=a, now_ms=T0 + MIN)
+    assert (change.party_id, change.table_ids, change.version) == (a, (), 4)
+    assert [status(restaurant, pid).position for pid in (b, c)] == [1, 2]
+    gone = status(restaurant, a)
+    assert (gone.state, gone.reason, gone.ahead, gone.ended_ms) == ("left", "left", None, T0 + MIN)
+    assert [p.id for p in snap(restaurant).waiting] == [b, c]
+    [record] = queue.ended_records(restaurant_id=restaurant.id)
+    assert json.loads(record)["st"] == "left" and json.loads(record)["id"] == str(a)
+
+
+def test_leave_as_no_show_records_state_and_reason(restaurant):
+    pid = join(restaurant).party_id
+    queue.leave(restaurant=restaurant, party_id=pid, state="expired", reason="no_show", now_ms=T0)
+    assert (status(restaurant, pid).state, status(restaurant, pid).reason) == ("expired", "no_show")
+
+
+def test_leave_ready_party_frees_its_held_table(restaurant, tables):
+    pid = join(restaurant).party_id
+    queue.offer(restaurant=restaurant, party_id=pid, table_ids=[tables["T1"]], kind="table", now_ms=T0)
+    change = queue.leave(restaurant=restaurant, party_id=pid, now_ms=T0 + MIN)
+    assert change.table_ids == (tables["T1"],)
+    assert snap(restaurant).table(tables["T1"]) == FREE_TABLE and snap(restaurant).active == ()
+
+
+def test_leave_refuses_dining_ended_and_unknown_parties(restaurant, tables):
+    dining = seated(restaurant, tables, "T1", name="Din")
+    left = join(restaurant, "Lef").party_id
+    queue.leave(restaurant=restaurant, party_id=left, now_ms=T0)
+    for pid, error in ((dining, StaleAction), (left, StaleAction), (99, UnknownParty)):
+        with refused(error):
+            queue.leave(restaurant=restaurant, party_id=pid, now_ms=T0 + MIN)
+
+
+# --- offer --------------------------------------------------------------------------------------
+
+def test_offer_makes_party_ready_and_holds_tables(restaurant, tables):
+    a, b = join(restaurant, "A", size=5).party_id, join(restaurant, "B").party_id
+    held = (tables["T3"], tables["T4"])
+    change = queue.offer(restaurant=restaurant, party_id=a, table_ids=held, kind="table", now_ms=T0 + MIN)
+    assert (change.table_ids, change.deadline_ms, change.version) == (held, T0 + 11 * MIN, 3)
+    party = status(restaurant, a)
+    assert (party.state, party.table_ids, party.offered_ms, party.deadline_ms) == ("ready", held, T0 + MIN, T0 + 11 * MIN)
+    assert (party.notified, party.ahead) == (1, None)
+    state = snap(restaurant)
+    assert [p.id for p in state.waiting] == [b] and [p.id for p in state.active] == [a]
+    assert all(state.table(t) == TableState("ready", a, T0 + MIN) for t in held)
+    assert status(restaurant, b).position == 1
+
+
+def test_offer_counts_skips_for_earlier_parties_of_same_kind(restaurant, tables):
+    ids = {n: join(restaurant, n, pref=p).party_id
+           for n, p in (("A", "table"), ("B", "counter"), ("C", "either"), ("D", "table"), ("E", "counter"))}
+    queue.offer(restaurant=restaurant, party_id=ids["D"], table_ids=[tables["T1"]], kind="table", now_ms=T0)
+    assert {n: status(restaurant, ids[n]).skips for n in "ABCDE"} == {"A": 1, "B": 0, "C": 1, "D": 0, "E": 0}
+    queue.offer(restaurant=restaurant, party_id=ids["E"], table_ids=[tables["C1"]], kind="counter", now_ms=T0)
+    assert {n: status(restaurant, ids[n]).skips for n in "ABC"} == {"A": 1, "B": 1, "C": 2}
+    queue.offer(restaurant=restaurant, party_id=ids["A"], table_ids=[tables["T2"]], kind="table", now_ms=T0)
+    assert {n: status(restaurant, ids[n]).skips for n in "BC"} == {"B": 1, "C": 2}
+
+
+def test_offer_refuses_table_already_held(restaurant, tables):
+    a, b = join(restaurant, "A").party_id, join(restaurant, "B").party_id
+    queue.offer(restaurant=restaurant, party_id=a, table_ids=[tables["T1"]], kind="table", now_ms=T0)
+    with refused(TableBusy):
+        queue.offer(restaurant=restaurant, party_id=b, table_ids=[tables["T1"]], kind="table", now_ms=T0)
+    # a free table listed first is not held either when a later one is busy
+    with refused(TableBusy):
+        queue.offer(restaurant=restaurant, party_id=b, table_ids=[tables["T2"], tables["T1"]], kind="table", now_ms=T0)
+    assert snap(restaurant).table(tables["T2"]) == FREE_TABLE
+
+
+def test_offer_refuses_occupied_and_cleaning_tables(restaurant, tables):
+    seated(restaurant, tables, "T1", name="Din")
+    seated(restaurant, tables, "T2", name="Done")
+    queue.complete(restaurant=restaurant, party_id=2, now_ms=T0 + 2 * MIN)
+    waiting = join(restaurant, "W").party_id
+    for label in ("T1", "T2"):
+        with refused(TableBusy):
+            queue.offer(restaurant=restaurant, party_id=waiting, table_ids=[tables[label]], kind="table", now_ms=T0)
+
+
+def test_offer_refuses_party_not_waiting(restaurant, tables):
+    pid = join(restaurant).party_id
+    queue.offer(restaurant=restaurant, party_id=pid, table_ids=[tables["T1"]], kind="table", now_ms=T0)
+    with refused(StaleAction):
+        queue.offer(restaurant=restaurant, party_id=pid, table_ids=[tables["T2"]], kind="table", now_ms=T0)
+    with refused(UnknownParty):
+        queue.offer(restaurant=restaurant, party_id=42, table_ids=[tables["T2"]], kind="table", now_ms=T0)
+    with refused(NoFit):
+        queue.offer(restaurant=restaurant, party_id=pid, table_ids=[], kind="table", now_ms=T0)
+
+
+# --- check-in and complete ----------------------------------------------------------------------
+
+def test_check_in_before_deadline_seats_party(restaurant, tables):
+    pid = join(restaurant).party_id
+    queue.offer(restaurant=restaurant, party_id=pid, table_ids=[tables["T1"]], kind="table", now_ms=T0)
+    last = T0 + 10 * MIN - 1  # the last moment before the deadline
+    change = queue.check_in(restaurant=restaurant, party_id=pid, now_ms=last)
+    assert (change.table_ids, change.seated_ms, change.version) == ((tables["T1"],), last, 3)
+    party = status(restaurant, pid)
+    assert (party.state, party.seated_ms, party.table_ids) == ("dining", last, (tables["T1"],))
+    assert snap(restaurant).table(tables["T1"]) == TableState("occupied", pid, last)
+    assert [p.id for p in snap(restaurant).active] == [pid]
+    # the hold timer is gone at once (no service limit here, so nothing else is pending)
+    assert get_redis().zrange(keys_for(restaurant.id).due, 0, -1) == []
+
+
+def test_check_in_after_deadline_refused_hold_expired(restaurant, tables):
+    pid = join(restaurant).party_id
+    queue.offer(restaurant=restaurant, party_id=pid, table_ids=[tables["T1"]], kind="table", now_ms=T0)
+    # the hold ends at the deadline, the same instant fire_due expires it
+    for late in (T0 + 10 * MIN, T0 + 10 * MIN + 1):
+        with refused(HoldExpired):
+            queue.check_in(restaurant=restaurant, party_id=pid, now_ms=late)
+    assert status(restaurant, pid).state == "ready"
+
+
+def test_check_in_refuses_waiting_dining_and_unknown_parties(restaurant, tables):
+    waiting = join(restaurant, "W").party_id
+    dining = seated(restaurant, tables, "T1", name="D")
+    for pid, error in ((waiting, NotReady), (dining, NotReady), (77, UnknownParty)):
+        with refused(error):
+            queue.check_in(restaurant=restaurant, party_id=pid, now_ms=T0 + MIN)
+
+
+def test_complete_sends_tables_to_cleaning_and_queues_ended_record(restaurant, tables):
+    pid = seated(restaurant, tables, "T3", "T4", name="Big", size=6)
+    change = queue.complete(restaurant=restaurant, party_id=pid, now_ms=T0 + 50 * MIN)
+    assert change.table_ids == (tables["T3"], tables["T4"])
+    party = status(restaurant, pid)
+    assert (party.state, party.ended_ms, party.reason) == ("completed", T0 + 50 * MIN, "completed")
+    state = snap(restaurant)
+    assert state.active == () and state.waiting == ()
+    assert all(state.table(tables[t]) == TableState("cleaning", None, T0 + 50 * MIN) for t in ("T3", "T4"))
+    records = queue.ended_records(restaurant_id=restaurant.id)
+    assert [(json.loads(r)["id"], json.loads(r)["st"]) for r in records] == [(str(pid), "completed")]
+    assert queue.ack_ended(restaurant_id=restaurant.id, records=records) == 1
+    assert queue.ack_ended(restaurant_id=restaurant.id, records=records) == 0
+    assert queue.ended_records(restaurant_id=restaurant.id) == []
+    # the diner is free to join again
+    assert join(restaurant, "Big", req="r2").created
+
+
+def test_ended_records_come_oldest_first(restaurant):
+    ids = [join(restaurant, n).party_id for n in "ABC"]
+    for offset, pid in enumerate(reversed(ids)):
+        queue.leave(restaurant=restaurant, party_id=pid, now_ms=T0 + offset)
+    assert [json.loads(r)["id"] for r in queue.ended_records(restaurant_id=restaurant.id)] == ["3", "2", "1"]
+    assert [json.loads(r)["id"] for r in queue.ended_records(restaurant_id=restaurant.id, limit=2)] == ["3", "2"]
+
+
+def test_complete_refuses_party_not_dining(restaurant, tables):
+    waiting = join(restaurant, "W").party_id
+    ready = join(restaurant, "R").party_id
+    queue.offer(restaurant=restaurant, party_id=ready, table_ids=[tables["T1"]], kind="table", now_ms=T0)
+    for pid, error in ((waiting, StaleAction), (ready, StaleAction), (55, UnknownParty)):
+        with refused(error):
+            queue.complete(restaurant=restaurant, party_id=pid, now_ms=T0)
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+def test_table_ready_returns_cleaned_table_to_service(restaurant, tables):
+    pid = seated(restaurant, tables, "T1")
+    queue.complete(restaurant=restaurant, party_id=pid, now_ms=T0 + 30 * MIN)
+    version = snap(restaurant).version
+    change = queue.table_ready(restaurant=restaurant, table_id=tables["T1"], now_ms=T0 + 35 * MIN)
+    assert (change.table_ids, change.version) == ((tables["T1"],), version + 1)
+    assert snap(restaurant).table(tables["T1"]) == FREE_TABLE
+    nxt = join(restaurant, "Next").party_id
+    queue.offer(restaurant=restaurant, party_id=nxt, table_ids=[tables["T1"]], kind="table", now_ms=T0 + 36 * MIN)
+
+
+def test_table_ready_refuses_occupied_held_or_free_table(restaurant, tables):
+    seated(restaurant, tables, "T1", name="D")
+    held = join(restaurant, "H").party_id
+    queue.offer(restaurant=restaurant, party_id=held, table_ids=[tables["T2"]], kind="table", now_ms=T0)
+    for label, error in (("T1", TableBusy), ("T2", TableBusy), ("T3", StaleAction)):
+        with refused(error):
+            queue.table_ready(restaurant=restaurant, table_id=tables[label], now_ms=T0)
+
+
+def test_clear_table_sends_free_table_to_cleaning(restaurant, tables):
+    join(restaurant)
+    change = queue.clear_table(restaurant=restaurant, table_id=tables["C2"], now_ms=T0 + 3)
+    assert (change.table_ids, change.version) == ((tables["C2"],), 2)
+    assert snap(restaurant).table(tables["C2"]) == TableState("cleaning", None, T0 + 3)
+    with refused(StaleAction):
+        queue.clear_table(restaurant=restaurant, table_id=tables["C2"], now_ms=T0 + 4)
+
+
+def test_clear_table_refuses_occupied_or_held_table(restaurant, tables):
+    seated(restaurant, tables, "T1", name="D")
+    held = join(restaurant, "H").party_id
+    queue.offer(restaurant=restaurant, party_id=held, table_ids=[tables["T2"]], kind="table", now_ms=T0)
+    for label in ("T1", "T2"):
+        with refused(TableBusy):
+            queue.clear_table(restaurant=restaurant, table_id=tables[label], now_ms=T0)
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+def test_status_and_find_by_token_refuse_unknown(restaurant):
+    token = join(restaurant).token
+    with refused(UnknownParty):
+        status(restaurant, 2)
+    for bad in ("", "nope", token[:-1], "x" * 65):
+        with refused(UnknownParty):
+            queue.find_by_token(restaurant=restaurant, token=bad)
+
+
+def test_token_of_one_restaurant_unknown_at_another(restaurant, db):
+    token = join(restaurant).token
+    other = make_restaurant("otherbistro")
+    with pytest.raises(UnknownParty):
+        queue.find_by_token(restaurant=other, token=token)
+    with pytest.raises(UnknownParty):
+        status(other, 1)
+
+
+def test_snapshot_lists_queues_active_parties_and_tables_without_secrets(restaurant, tables):
+    assert snap(restaurant) == Snapshot(version=0, waiting=(), active=(), tables={})
+    dining = seated(restaurant, tables, "T4", name="D", size=5)
+    ready = join(restaurant, "R", pref="either").party_id
+    queue.offer(restaurant=restaurant, party_id=ready, table_ids=[tables["C1"], tables["C2"]], kind="counter", now_ms=T0)
+    w1, w2 = join(restaurant, "W1", pref="either").party_id, join(restaurant, "W2", pref="counter").party_id
+    state = snap(restaurant)
+    assert state.version == 7  # three for D, two for R, one each for W1 and W2
+    assert [(p.id, p.state, p.ahead) for p in state.waiting] == [(w1, "waiting", None), (w2, "waiting", None)]
+    assert [(p.id, p.state) for p in state.active] == [(dining, "dining"), (ready, "ready")]
+    assert state.tables == {tables["T4"]: TableState("occupied", dining, T0 + MIN),
+                            tables["C1"]: TableState("ready", ready, T0), tables["C2"]: TableState("ready", ready, T0)}
+    assert all(p.token == "" for p in (*state.waiting, *state.active))
+    assert state.party(ready).table_ids == (tables["C1"], tables["C2"]) and state.party(99) is None
+
+
+def test_each_change_publishes_one_event_on_the_bus(restaurant):
+    pubsub = get_redis().pubsub()
+    pubsub.subscribe(BUS)
+    try:
+        assert pubsub.get_message(timeout=2)["type"] == "subscribe"
+        pid = join(restaurant).party_id
+        queue.leave(restaurant=restaurant, party_id=pid, now_ms=T0)
+        with pytest.raises(StaleAction):
+            queue.leave(restaurant=restaurant, party_id=pid, now_ms=T0)
+        messages = []
+        while (msg := pubsub.get_message(timeout=0.5)) is not None:
+            messages.append(json.loads(msg["data"]))
+    finally:
+        pubsub.close()
+    assert [m["channel"] for m in messages] == [restaurant_channel(restaurant.id)] * 2
+    assert [json.loads(m["data"]) for m in messages] == [{"v": 1, "op": "join", "party": str(pid)},
+                                                         {"v": 2, "op": "left", "party": str(pid)}]
+
+
+def test_every_key_carries_the_restaurant_hash_tag(restaurant, tables):
+    other = make_restaurant("otherbistro")
+    for place in (restaurant, other):
+        ids = {t.label: t.id for t in place.tables.all()}
+        pid = seated(place, ids, "T1", name="D")
+        queue.complete(restaurant=place, party_id=pid, now_ms=T0 + 5 * MIN)
+        join(place, "E", pref="either")
+        queue.fire_due(restaurant=place, now_ms=T0 + 6 * MIN)
+    keys = {k.decode() for k in get_redis().keys("*")}
+    for place in (restaurant, other):
+        k = keys_for(place.id)
+        # "active" is gone (no ready or dining party); the rest, and both parties, exist
+        expected = {k.meta, k.tq, k.cq, k.eq, k.tokens, k.diners, k.tables, k.due, k.ended, k.party(1), k.party(2)}
+        mine = {key for key in keys if key.startswith(f"wl:{{{place.id}}}:")}
+        assert mine == expected
+        assert {key_slot(key.encode()) for key in mine} == {key_slot(f"{{{place.id}}}".encode())}
+    assert len(keys) == 22  # nothing outside the two restaurants' tagged keys
+    assert [p.name for p in snap(other).waiting] == ["E"] and snap(other).version == snap(restaurant).version

@@ -1,0 +1,52 @@
+"""Redis key names of the live queue, built in one place.
+
+Every key of a restaurant carries the same hash tag, ``{<restaurant id>}``, so that each
+Lua script touches a single Redis Cluster slot. The order of ``script_keys`` is the KEYS
+layout that ``lua/_lib.lua`` documents.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RestaurantKeys:
+    meta: str
+    tq: str
+    cq: str
+    eq: str
+    active: str
+    tokens: str
+    diners: str
+    tables: str
+    due: str
+    ended: str
+    party_prefix: str
+
+    @property
+    def script_keys(self) -> list[str]:
+        return [self.meta, self.tq, self.cq, self.eq, self.active, self.tokens,
+                self.diners, self.tables, self.due, self.ended]
+
+    def party(self, party_id: int | str) -> str:
+        return f"{self.party_prefix}{party_id}"
+
+    def rate(self, client: str) -> str:
+        """Join counter of one client (an IP address) for the rate limit."""
+        return f"{self.meta.removesuffix(':meta')}:rate:{client}"
+
+
+def keys_for(restaurant_id: int) -> RestaurantKeys:
+    tag = f"wl:{{{int(restaurant_id)}}}"
+    return RestaurantKeys(
+        meta=f"{tag}:meta",
+        tq=f"{tag}:tq",
+        cq=f"{tag}:cq",
+        eq=f"{tag}:eq",
+        active=f"{tag}:active",
+        tokens=f"{tag}:tokens",
+        diners=f"{tag}:diners",
+        tables=f"{tag}:tables",
+        due=f"{tag}:due",
+        ended=f"{tag}:ended",
+        party_prefix=f"{tag}:party:",
+    )

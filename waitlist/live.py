@@ -1,0 +1,184 @@
+"""What every page and stream of a restaurant shows, computed once per change per process.
+
+A ``LiveView`` is built from one snapshot (one Redis round trip) and holds every waiting
+party's place and wait estimate, the tables and the strategy's suggestions. Diners' and
+hosts' streams render from it, so a change costs one snapshot and one estimate for the
+whole queue, not a Redis read per diner.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from restaurants.layout import Layout, layout_for
+from restaurants.models import Restaurant
+from seating import estimator
+from seating.floor import floor_from, free_units, policy_for
+from seating.strategies import get_strategy
+from seating.turns import turn_model
+from seating.types import COUNTER, TABLE, Offer
+
+from . import queue
+from .clock import now_ms
+from .types import Party, Snapshot
+
+# A quote for a new party may be this old: joins must not wait for a fresh simulation.
+QUOTE_MAX_AGE_MS = 5_000
+
+
+@dataclass(frozen=True)
+class DinerView:
+    party: Party
+    ahead: int | None
+    wait: tuple[int, int] | None
+    getting_close: bool
+    table_labels: str
+    version: int
+
+    @property
+    def position(self) -> int | None:
+        return None if self.ahead is None else self.ahead + 1
+
+
+@dataclass
+class LiveView:
+    restaurant: Restaurant
+    layout: Layout
+    snapshot: Snapshot
+    built_ms: int
+    ahead: dict[int, int]
+    waits: dict[int, tuple[int, int] | None]
+    suggestions: list[Offer]
+    build_seconds: float = 0.0
+    parties: dict[int, Party] = field(default_factory=dict)
+    _new_quotes: dict[tuple[int, str], tuple[int, int] | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.parties = {p.id: p for p in (*self.snapshot.waiting, *self.snapshot.active)}
+
+    @property
+    def version(self) -> int:
+        return self.snapshot.version
+
+    def party(self, party_id: int) -> Party | None:
+        return self.parties.get(party_id)
+
+    def diner(self, party: Party) -> DinerView:
+        """The diner's view of ``party``: live place and estimate if still in the snapshot,
+        else the party as given (an ended party is not in the snapshot)."""
+        current = self.parties.get(party.id) or party
+        ahead = self.ahead.get(party.id, current.ahead) if current.state == "waiting" else None
+        threshold = self.restaurant.getting_close_threshold
+        close = current.state == "waiting" and (
+            (ahead is not None and ahead < threshold) or current.heads_up_ms is not None)
+        return DinerView(
+            party=current, ahead=ahead, wait=self.waits.get(party.id), getting_close=close,
+            table_labels=self.layout.labels(current.table_ids), version=self.version)
+
+    def new_party_quote(self, size: int, preference: str) -> tuple[int, int] | None:
+        key = (size, preference)
+        if key not in self._new_quotes:
+            floor = floor_from(self.snapshot, self.layout)
+            self._new_quotes[key] = estimator.estimate_new(
+                floor, get_strategy(self.restaurant.queue_strategy).choose, policy_for(self.restaurant),
+                turn_model(self.restaurant), self.built_ms, size, preference)
+        return self._new_quotes[key]
+
+    def current_waits(self) -> list[tuple[str, int, tuple[int, int] | None]]:
+        """For the public page: the quote for a couple and for the largest party each kind
+        of seating takes (the whole counter is the largest counter party)."""
+        counter_seats = sum(1 for u in self.layout.units if u.kind == COUNTER)
+        rows = []
+        for pref in self.layout.preferences:
+            largest = self.restaurant.max_party_size
+            if pref == COUNTER:
+                largest = min(largest, counter_seats)
+            for size in sorted({min(2, largest), largest}):
+                rows.append((pref, size, self.new_party_quote(size, pref)))
+        return rows
+
+    @property
+    def waiting_count(self) -> int:
+        return len(self.snapshot.waiting)
+
+
+def build(restaurant: Restaurant, snapshot: Snapshot, *, at_ms: int | None = None) -> LiveView:
+    at_ms = now_ms() if at_ms is None else at_ms
+    layout = layout_for(restaurant)
+    ahead = _ahead(snapshot)
+    floor = floor_from(snapshot, layout)
+    strategy = get_strategy(restaurant.queue_strategy).choose
+    policy = policy_for(restaurant)
+    waits = estimator.estimate_waiting(floor, strategy, policy, turn_model(restaurant), at_ms)
+    suggestions = strategy(free_units(snapshot, layout), floor.waiting, policy, at_ms)
+    return LiveView(restaurant=restaurant, layout=layout, snapshot=snapshot, built_ms=at_ms,
+                    ahead=ahead, waits=waits, suggestions=suggestions)
+
+
+def _ahead(snapshot: Snapshot) -> dict[int, int]:
+    """Parties ahead, by the same rule as the Lua scripts: a table party counts table and
+    'either' parties before it, a counter party counter and 'either', an 'either' all."""
+    ahead, tables, counters, total = {}, 0, 0, 0
+    for party in snapshot.waiting:
+        if party.preference == TABLE:
+            ahead[party.id] = tables
+            tables += 1
+        elif party.preference == COUNTER:
+            ahead[party.id] = counters
+            counters += 1
+        else:
+            ahead[party.id] = total
+            tables += 1
+            counters += 1
+        total += 1
+    return ahead
+
+
+_views: dict[int, LiveView] = {}
+_locks: dict[int, threading.Lock] = {}
+_guard = threading.Lock()
+
+
+def _lock_for(restaurant_id: int) -> threading.Lock:
+    with _guard:
+        return _locks.setdefault(restaurant_id, threading.Lock())
+
+
+def cached(restaurant_id: int) -> LiveView | None:
+    return _views.get(restaurant_id)
+
+
+def view(restaurant: Restaurant, *, min_version: int = 0, max_age_ms: int | None = None) -> LiveView:
+    """The latest view, rebuilt only if it is older than ``min_version`` (or ``max_age_ms``)."""
+    current = _views.get(restaurant.id)
+    if _fresh(current, restaurant, min_version, max_age_ms):
+        return current
+    with _lock_for(restaurant.id):
+        current = _views.get(restaurant.id)  # another thread may have rebuilt it meanwhile
+        if _fresh(current, restaurant, min_version, max_age_ms):
+            return current
+        return refresh(restaurant)
+
+
+def _fresh(current, restaurant, min_version, max_age_ms) -> bool:
+    if current is None or current.version < min_version:
+        return False
+    if current.restaurant.updated_at != restaurant.updated_at:
+        return False
+    return max_age_ms is None or now_ms() - current.built_ms <= max_age_ms
+
+
+def refresh(restaurant: Restaurant) -> LiveView:
+    """Read a new snapshot and rebuild (the stream calls this once per change)."""
+    started = time.perf_counter()
+    live = build(restaurant, queue.snapshot(restaurant=restaurant))
+    live.build_seconds = time.perf_counter() - started
+    _views[restaurant.id] = live
+    return live
+
+
+def forget(restaurant_id: int | None = None) -> None:
+    if restaurant_id is None:
+        _views.clear()
+    else:
+        _views.pop(restaurant_id, None)

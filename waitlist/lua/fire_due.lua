@@ -1,0 +1,35 @@
+-- fire_due.lua: fire every timer whose deadline has passed, each exactly once: the ZREM
+-- that claims a timer happens in the same atomic script that acts on it, so several
+-- workers may run this at once.
+--   hold:<id>  the party did not check in: expired as a no-show, its tables free again
+--   warn:<id>  the dining party is near its service limit: flag it
+--   over:<id>  the dining party reached its service limit: flag it
+--   gc:<id>    an ended party's page has been kept long enough: forget it
+-- ARGV: 5 most timers to fire in this call, 6 ms to keep an expired party
+-- Returns JSON {fired = [{kind, id, tables}], v}: v is the restaurant's version afterwards.
+local limit, ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
+local fired, visible = {}, false
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', K.due, '-inf', NOW, 'LIMIT', 0, limit)) do
+  redis.call('ZREM', K.due, member)
+  local kind, pid = string.match(member, '^(%a+):(.+)$')
+  local p = load_party(pid)
+  if kind == 'gc' then
+    if p then
+      if p.tk then redis.call('HDEL', K.tokens, p.tk) end
+      redis.call('DEL', pkey(pid))
+    end
+  elseif p and kind == 'hold' and p.st == 'ready' and tonumber(p.dl) <= NOW then
+    local held = p.tb or ''
+    end_party(p, 'expired', 'no_show', ttl)
+    fired[#fired + 1] = {kind = kind, id = pid, tables = held}
+    visible = true
+  elseif p and (kind == 'warn' or kind == 'over') and p.st == 'dining' then
+    redis.call('HSET', pkey(pid), kind == 'warn' and 'wr' or 'ov', NOW)
+    fired[#fired + 1] = {kind = kind, id = pid, tables = p.tb or ''}
+    visible = true
+  end
+end
+local v
+if visible then v = changed('timers', '') else v = tonumber(redis.call('HGET', K.meta, 'ver') or '0') end
+if #fired == 0 then return cjson.encode({fired = cjson.null, v = v}) end
+return cjson.encode({fired = fired, v = v})

@@ -1,0 +1,84 @@
+"""Connections to Redis for the live queue and the event listener.
+
+One place decides between a plain server, Sentinel and Cluster, so the rest of the code
+never knows which it talks to.
+"""
+
+import threading
+
+import redis
+from django.conf import settings
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
+_lock = threading.Lock()
+_client = None
+
+
+def _retry() -> Retry:
+    # Retry only when the connection failed: a timeout may mean the script already ran,
+    # and running a non-idempotent operation twice would be worse than a clear error.
+    return Retry(ExponentialBackoff(cap=0.5, base=0.05), 2, supported_errors=(redis.ConnectionError,))
+
+
+def _options() -> dict:
+    return {
+        "socket_timeout": settings.REDIS_SOCKET_TIMEOUT,
+        "socket_connect_timeout": settings.REDIS_SOCKET_TIMEOUT,
+        "retry": _retry(),
+        "health_check_interval": 30,
+    }
+
+
+def build_client():
+    if settings.REDIS_SENTINELS:
+        from redis.sentinel import Sentinel
+
+        sentinel = Sentinel(settings.REDIS_SENTINELS, socket_timeout=settings.REDIS_SOCKET_TIMEOUT)
+        return sentinel.master_for(settings.REDIS_SENTINEL_MASTER, **_options())
+    if settings.REDIS_CLUSTER:
+        from redis.cluster import RedisCluster
+
+        return RedisCluster.from_url(settings.REDIS_URL, socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+                                     socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT)
+    return redis.Redis.from_url(settings.REDIS_URL, **_options())
+
+
+def get_redis():
+    """The process-wide client (it pools its own connections and is thread safe)."""
+    global _client
+    if _client is None:
+        with _lock:
+            if _client is None:
+                _client = build_client()
+    return _client
+
+
+def reset_redis() -> None:
+    """Forget the client, for tests that point the process at another server."""
+    global _client
+    with _lock:
+        if _client is not None:
+            try:
+                _client.close()
+            except Exception:  # a client to a dead server may fail to close; it is dropped anyway
+                pass
+        _client = None
+
+
+def build_async_client():
+    """A new asyncio client for the pub/sub listener (one per server process)."""
+    import redis.asyncio as aioredis
+
+    if settings.REDIS_SENTINELS:
+        from redis.asyncio.sentinel import Sentinel
+
+        sentinel = Sentinel(settings.REDIS_SENTINELS, socket_timeout=settings.REDIS_SOCKET_TIMEOUT)
+        return sentinel.master_for(settings.REDIS_SENTINEL_MASTER, socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT)
+    if settings.REDIS_CLUSTER:
+        from redis.asyncio.cluster import RedisCluster
+
+        return RedisCluster.from_url(settings.REDIS_URL, socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT)
+    # No socket_timeout: a pub/sub connection is idle between events by design.
+    return aioredis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
+                                   health_check_interval=15)

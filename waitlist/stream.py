@@ -1,0 +1,185 @@
+"""Server-Sent Events: one pub/sub listener per server process, fanning out to its streams.
+
+Every Lua script publishes "restaurant changed" on django-eventstream's bus. The ``Bus``
+here receives it, rebuilds that restaurant's ``LiveView`` once (one snapshot, one estimate)
+and wakes the local streams through django-eventstream's listener manager; each stream
+renders only its own fragment and sends it if it changed.
+
+django-eventstream's own Redis listener stops for good when Redis is away for long (its
+task dies and nothing restarts it). This one reconnects with backoff and, once back,
+refreshes every restaurant that has open streams, so pages catch up on their own.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from asgiref.sync import sync_to_async
+from django_eventstream.event import Event
+from django_eventstream.utils import sse_encode_event
+from django_eventstream.views import Listener, get_listener_manager
+
+from restaurants.models import Restaurant
+
+from . import live, queue
+from .events import BUS, host_channel, restaurant_channel, restaurant_id_from_channel
+from .redis_client import build_async_client
+
+log = logging.getLogger("waitlist.stream")
+
+KEEPALIVE_SECONDS = 15
+PING_SECONDS = 5
+RETRY_MS = 2000
+# Sent first: some proxies hold back the start of a response until it has some size.
+PADDING = ":" + " " * 2048 + "\n\n"
+
+
+class Bus:
+    def __init__(self) -> None:
+        self.task: asyncio.Task | None = None
+        self.connected = False
+        self.lost = False
+        self.refreshing: set[int] = set()
+        self.dirty: set[int] = set()
+
+    def ensure_started(self) -> None:
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self.run())
+
+    async def run(self) -> None:
+        backoff = 0.2
+        while True:
+            client = None
+            try:
+                client = build_async_client()
+                pubsub = client.pubsub()
+                await pubsub.subscribe(BUS)
+                self.connected = True
+                backoff = 0.2
+                if self.lost:
+                    log.info("pub/sub listener reconnected; refreshing open restaurants")
+                    self.lost = False
+                    for restaurant_id in self.watched():
+                        self.schedule(restaurant_id)
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=PING_SECONDS)
+                    if message is None:
+                        await pubsub.ping()  # a half-open connection fails here instead of idling forever
+                    elif message.get("type") == "message":
+                        self.on_message(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # any failure of the connection: retry; never die silently
+                self.connected = False
+                self.lost = True
+                log.warning("pub/sub listener lost Redis (%s: %s); retrying in %.1fs",
+                            exc.__class__.__name__, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 3.0)
+            finally:
+                if client is not None:
+                    try:
+                        await client.aclose()
+                    except Exception:  # closing a client of a dead server may fail too
+                        pass
+
+    def watched(self) -> set[int]:
+        channels = list(get_listener_manager().listeners_by_channel)
+        return {rid for rid in map(restaurant_id_from_channel, channels) if rid is not None}
+
+    def on_message(self, raw) -> None:
+        try:
+            channel = json.loads(raw)["channel"]
+        except (ValueError, KeyError, TypeError):
+            return
+        restaurant_id = restaurant_id_from_channel(channel)
+        if restaurant_id is not None and restaurant_id in self.watched():
+            self.schedule(restaurant_id)
+
+    def schedule(self, restaurant_id: int) -> None:
+        """Coalesce: while a refresh runs, further changes make it run once more after."""
+        if restaurant_id in self.refreshing:
+            self.dirty.add(restaurant_id)
+            return
+        self.refreshing.add(restaurant_id)
+        asyncio.get_running_loop().create_task(self.refresh(restaurant_id))
+
+    async def refresh(self, restaurant_id: int) -> None:
+        try:
+            while True:
+                self.dirty.discard(restaurant_id)
+                try:
+                    await sync_to_async(_rebuild, thread_sensitive=False)(restaurant_id)
+                except Exception as exc:  # Redis or the database away: the listener loop notices
+                    log.warning("refresh of restaurant %s failed: %s", restaurant_id, exc.__class__.__name__)
+                    return
+                wake(restaurant_id)
+                if restaurant_id not in self.dirty:
+                    return
+        finally:
+            self.refreshing.discard(restaurant_id)
+
+
+def _rebuild(restaurant_id: int) -> None:
+    live.refresh(Restaurant.objects.get(pk=restaurant_id))
+
+
+def wake(restaurant_id: int) -> None:
+    manager = get_listener_manager()
+    for channel in (restaurant_channel(restaurant_id), host_channel(restaurant_id)):
+        manager.add_to_queues(channel, Event(channel, "changed", ""))
+
+
+bus = Bus()
+
+Render = Callable[[live.LiveView], dict[str, str]]
+
+
+async def stream(*, restaurant: Restaurant, channel: str, render: Render,
+                 min_version: int | None = None) -> AsyncIterator[str]:
+    """An SSE body: the full state at once (so a reconnect never leaves a page stale), then
+    each changed fragment as the restaurant changes. ``render`` maps a view to
+    {event name: html}; only fragments that differ from the last sent are sent again.
+    The first view is at least ``min_version`` (read from Redis when not given)."""
+    listener = Listener()
+    listener.channels = {channel}
+    listener.assign_loop()
+    manager = get_listener_manager()
+    manager.add_listener(listener)
+    bus.ensure_started()
+    sent: dict[str, str] = {}
+    try:
+        yield PADDING + f"retry: {RETRY_MS}\n\n"
+        if min_version is None:
+            min_version = await sync_to_async(queue.version, thread_sensitive=False)(restaurant_id=restaurant.id)
+        current = await sync_to_async(live.view, thread_sensitive=False)(restaurant, min_version=min_version)
+        yield await _encode(render, current, sent)
+        while True:
+            try:
+                await asyncio.wait_for(listener.aevent.wait(), KEEPALIVE_SECONDS)
+            except TimeoutError:
+                yield "event: keep-alive\ndata:\n\n"
+                continue
+            with manager.lock:
+                listener.aevent.clear()
+                listener.channel_items = {}
+                listener.overflow = False
+            current = live.cached(restaurant.id) or current
+            body = await _encode(render, current, sent)
+            if body:
+                yield body
+    finally:
+        manager.remove_listener(listener)
+
+
+async def _encode(render: Render, current: live.LiveView, sent: dict[str, str]) -> str:
+    fragments = render(current)
+    if asyncio.iscoroutine(fragments):
+        fragments = await fragments
+    body = ""
+    for name, html in fragments.items():
+        if sent.get(name) != html:
+            sent[name] = html
+            body += sse_encode_event(name, html)
+    return body

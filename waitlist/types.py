@@ -1,0 +1,132 @@
+"""What the live queue returns: plain frozen dataclasses, decoded from the scripts' JSON."""
+
+from dataclasses import dataclass, field
+
+WAITING, READY, DINING = "waiting", "ready", "dining"
+COMPLETED, LEFT, EXPIRED = "completed", "left", "expired"
+ACTIVE_STATES = (WAITING, READY, DINING)
+END_STATES = (COMPLETED, LEFT, EXPIRED)
+
+
+def _int(value) -> int | None:
+    # JSON false and "" both mean "not set" (0 == False, so no `in` test here).
+    if value is None or value is False or value == "":
+        return None
+    return int(value)
+
+
+def _ids(value) -> tuple[int, ...]:
+    return tuple(int(part) for part in (value or "").split(",") if part)
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    id: int
+    name: str
+    size: int
+    preference: str
+    state: str
+    joined_ms: int
+    source: str = "remote"
+    token: str = ""
+    ahead: int | None = None
+    offered_ms: int | None = None
+    deadline_ms: int | None = None
+    seated_ms: int | None = None
+    ended_ms: int | None = None
+    table_ids: tuple[int, ...] = ()
+    skips: int = 0
+    notified: int = 0
+    heads_up_ms: int | None = None
+    warned_ms: int | None = None
+    over_ms: int | None = None
+    reason: str = ""
+    quote_low: int | None = None
+    quote_high: int | None = None
+    version: int = 0
+
+    @property
+    def position(self) -> int | None:
+        return None if self.ahead is None else self.ahead + 1
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @classmethod
+    def from_script(cls, data: dict) -> "Party":
+        return cls(
+            id=int(data["id"]), name=data.get("n", ""), size=int(data.get("s", 0)),
+            preference=data.get("p", ""), state=data.get("st", ""), joined_ms=int(data.get("j", 0)),
+            source=data.get("src", "remote"), token=data.get("tk", ""), ahead=_int(data.get("ahead")),
+            offered_ms=_int(data.get("o")), deadline_ms=_int(data.get("dl")), seated_ms=_int(data.get("se")),
+            ended_ms=_int(data.get("e")), table_ids=_ids(data.get("tb")), skips=int(data.get("sk", 0)),
+            notified=int(data.get("nc", 0)), heads_up_ms=_int(data.get("hu")), warned_ms=_int(data.get("wr")),
+            over_ms=_int(data.get("ov")), reason=data.get("why", ""), quote_low=_int(data.get("ql")),
+            quote_high=_int(data.get("qh")), version=int(data.get("v", 0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TableState:
+    state: str  # ready | occupied | cleaning
+    party_id: int | None = None  # the party holding (ready) or using (occupied) it
+    since_ms: int | None = None
+
+    @classmethod
+    def parse(cls, raw: str) -> "TableState":
+        state, party, since = (raw.split(":") + ["", ""])[:3]
+        return cls(state=state, party_id=_int(party), since_ms=_int(since))
+
+
+FREE_TABLE = TableState(state="ready")
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    version: int
+    waiting: tuple[Party, ...]  # join order
+    active: tuple[Party, ...]  # ready and dining
+    tables: dict[int, TableState] = field(default_factory=dict)
+
+    def table(self, table_id: int) -> TableState:
+        return self.tables.get(table_id, FREE_TABLE)
+
+    def party(self, party_id: int) -> Party | None:
+        for party in (*self.waiting, *self.active):
+            if party.id == party_id:
+                return party
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinResult:
+    party_id: int
+    token: str
+    created: bool
+    ahead: int | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a state-changing operation did: the party, the tables it touched, the version."""
+
+    party_id: int | None
+    table_ids: tuple[int, ...]
+    version: int | None
+    deadline_ms: int | None = None
+    seated_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FiredTimer:
+    kind: str  # hold | warn | over
+    party_id: int
+    table_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimerRun:
+    fired: list[FiredTimer]
+    version: int  # the restaurant's change counter after firing

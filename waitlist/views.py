@@ -1,0 +1,228 @@
+"""The diner's pages: join, live status, check in, leave, personal link, and the SSE stream.
+
+Every action is a plain form POST answered by a redirect, so the pages work with
+JavaScript off; with it on, the status fragment is swapped live from the stream.
+Requests with ``Accept: application/json`` get JSON instead of HTML.
+"""
+
+import uuid
+
+from asgiref.sync import sync_to_async
+from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from config.links import absolute_url
+from restaurants.layout import layout_for
+from restaurants.models import Restaurant
+
+from . import diners, live, queue
+from .errors import NotReady, RestaurantClosed, UnknownParty, WaitlistError
+from .events import restaurant_channel
+from .forms import JoinForm
+from .presenters import render_status, status_context, status_json
+from .stream import stream
+from .types import DINING
+
+
+def _restaurant(slug) -> Restaurant:
+    try:
+        return Restaurant.objects.get(slug=slug)
+    except Restaurant.DoesNotExist:
+        raise Http404(_("Unknown restaurant.")) from None
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _join_page(request, restaurant, form=None, *, error=None, status=200):
+    layout = layout_for(restaurant)
+    if form is None:
+        form = JoinForm(restaurant=restaurant, preferences=layout.preferences,
+                        initial={"request_id": uuid.uuid4().hex, "size": 2})
+    current = live.view(restaurant, max_age_ms=live.QUOTE_MAX_AGE_MS)
+    if _wants_json(request):
+        return JsonResponse({"state": None, "open": restaurant.is_open, "error": error and str(error),
+                             "errors": form.errors.get_json_data() if form.is_bound else {},
+                             "parties_waiting": current.waiting_count,
+                             "current_wait": [{"preference": p, "size": s, "low": w and w[0], "high": w and w[1]}
+                                              for p, s, w in current.current_waits()]}, status=status)
+    return render(request, "waitlist/join.html", {
+        "restaurant": restaurant, "form": form, "error": error, "live": current,
+        "waits": current.current_waits() if restaurant.is_open else [],
+    }, status=status)
+
+
+def _status_page(request, restaurant, party, *, error=None, status=200):
+    view = live.view(restaurant, min_version=party.version).diner(party)
+    if _wants_json(request):
+        body = status_json(view)
+        if error:
+            body["error"] = str(error)
+        return JsonResponse(body, status=status)
+    path = reverse("waitlist:link", args=[restaurant.slug, party.token])
+    link = absolute_url(request, path)
+    context = status_context(restaurant=restaurant, view=view, csrf_token=get_token(request))
+    context.update({"error": error, "personal_link": link, "qr_svg": _qr(link)})
+    return render(request, "waitlist/status.html", context, status=status)
+
+
+def _qr(url: str) -> str:
+    import segno
+
+    return segno.make(url, error="m").svg_inline(scale=5, dark="#111", light="#fff", title=_("Your personal link"))
+
+
+@require_GET
+@never_cache
+def page(request, slug):
+    restaurant = _restaurant(slug)
+    party = diners.current_party(request, restaurant)
+    if party is None or (not party.is_active and request.GET.get("new")):
+        # This browser's id now, with the form: a double-submitted form (a second POST
+        # before the first answer came back) then carries the same session, so the
+        # request id makes one party.
+        diners.diner_key(request)
+        return _join_page(request, restaurant)
+    return _status_page(request, restaurant, party)
+
+
+@require_POST
+def join(request, slug):
+    restaurant = _restaurant(slug)
+    form = JoinForm(request.POST, restaurant=restaurant, preferences=layout_for(restaurant).preferences)
+    if not restaurant.is_open:
+        return _join_page(request, restaurant, form, error=RestaurantClosed.message, status=409)
+    if not form.is_valid():
+        return _join_page(request, restaurant, form, status=400)
+    data = form.cleaned_data
+    quote = live.view(restaurant, max_age_ms=live.QUOTE_MAX_AGE_MS).new_party_quote(data["size"], data["preference"])
+    try:
+        result = queue.join(restaurant=restaurant, name=data["name"], size=data["size"],
+                            preference=data["preference"], diner=diners.diner_key(request),
+                            request_id=data["request_id"] or uuid.uuid4().hex, quote=quote,
+                            client=request.META.get("REMOTE_ADDR", ""))
+    except WaitlistError as exc:
+        return _join_page(request, restaurant, form, error=exc.message, status=exc.status)
+    diners.bind(request, restaurant, result.token)
+    if _wants_json(request):
+        party = queue.status(restaurant=restaurant, party_id=result.party_id)
+        return _status_page(request, restaurant, party, status=201 if result.created else 200)
+    return HttpResponseRedirect(reverse("waitlist:page", args=[slug]), status=303)
+
+
+def _act(request, slug, action):
+    """Run ``action(restaurant, party)`` for this browser's party, then show its status."""
+    restaurant = _restaurant(slug)
+    party = diners.current_party(request, restaurant)
+    if party is None:
+        if _wants_json(request):
+            return JsonResponse({"error": str(UnknownParty.message)}, status=404)
+        return render(request, "waitlist/no_party.html", {"restaurant": restaurant}, status=404)
+    try:
+        response = action(restaurant, party)
+    except WaitlistError as exc:
+        return _status_page(request, restaurant, diners.current_party(request, restaurant) or party,
+                            error=exc.message, status=exc.status)
+    if response is not None:
+        return response
+    if _wants_json(request):
+        return _status_page(request, restaurant, queue.status(restaurant=restaurant, party_id=party.id))
+    return HttpResponseRedirect(reverse("waitlist:page", args=[slug]), status=303)
+
+
+@require_POST
+def checkin(request, slug):
+    def action(restaurant, party):
+        try:
+            queue.check_in(restaurant=restaurant, party_id=party.id)
+        except NotReady:
+            # A second tap on "check in" (or two at once): already seated is success.
+            if queue.status(restaurant=restaurant, party_id=party.id).state != DINING:
+                raise
+
+    return _act(request, slug, action)
+
+
+@require_POST
+def leave(request, slug):
+    def action(restaurant, party):
+        if not party.is_active or party.state == "dining":
+            raise WaitlistError(_("You are no longer on the waitlist."))
+        # One tap plus a confirm: with JavaScript the browser asks and sends confirm=yes;
+        # without it, this page asks.
+        if request.POST.get("confirm") != "yes" and not _wants_json(request):
+            return render(request, "waitlist/leave_confirm.html", {"restaurant": restaurant, "party": party})
+        queue.leave(restaurant=restaurant, party_id=party.id)
+        return None
+
+    return _act(request, slug, action)
+
+
+@require_GET
+def personal_link(request, slug, token):
+    """Open a party's status in any browser: binds this session to the party."""
+    restaurant = _restaurant(slug)
+    try:
+        party = queue.find_by_token(restaurant=restaurant, token=token)
+    except UnknownParty:
+        raise Http404(_("This waitlist link is not valid or has expired."))
+    diners.bind(request, restaurant, party.token)
+    return HttpResponseRedirect(reverse("waitlist:page", args=[slug]), status=303)
+
+
+@require_GET
+async def events(request, slug):
+    """This browser's own status as SSE. The party comes from the session, never from the
+    request, so a client cannot listen to another party."""
+    restaurant = await Restaurant.objects.filter(slug=slug).afirst()
+    if restaurant is None:
+        raise Http404(_("Unknown restaurant."))
+    token = await diners.acurrent_token(request, restaurant)
+    party = None
+    if token:
+        try:
+            party = await sync_to_async(queue.find_by_token)(restaurant=restaurant, token=token)
+        except UnknownParty:
+            party = None
+    csrf_token = await sync_to_async(get_token)(request)
+    render_fn = _diner_renderer(restaurant, party, csrf_token) if party else _public_renderer(restaurant)
+    response = StreamingHttpResponse(stream(restaurant=restaurant, channel=restaurant_channel(restaurant.id),
+                                            render=render_fn, min_version=party.version if party else None),
+                                     content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _diner_renderer(restaurant, party, csrf_token):
+    state = {"party": party}
+
+    async def render_fn(current):
+        known = current.party(state["party"].id)
+        if known is None and state["party"].is_active:
+            # Gone from the live queue: it ended. One status read tells how.
+            try:
+                state["party"] = await sync_to_async(queue.status)(restaurant=restaurant, party_id=party.id)
+            except UnknownParty:
+                return {}
+        view = current.diner(state["party"])
+        return {"status": render_status(restaurant=restaurant, view=view, csrf_token=csrf_token)}
+
+    return render_fn
+
+
+def _public_renderer(restaurant):
+    from django.template.loader import render_to_string
+
+    async def render_fn(current):
+        waits = await sync_to_async(current.current_waits, thread_sensitive=False)() if restaurant.is_open else []
+        return {"waits": render_to_string("waitlist/_waits.html",
+                                          {"restaurant": restaurant, "live": current, "waits": waits})}
+
+    return render_fn
