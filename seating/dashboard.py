@@ -91,6 +91,7 @@ def dashboard_context(*, restaurant: Restaurant, view: LiveView, csrf_token: str
         },
         "warn_ms": restaurant.service_warning_minutes * MINUTE_MS,
         "csrf_token": csrf_token,
+        "notice": view.snapshot.notice,
         "version": view.version,
     }
 

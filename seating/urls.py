@@ -12,5 +12,6 @@ urlpatterns = [
     path("<slug:slug>/walk-in", views.walk_in, name="walk_in"),
     path("<slug:slug>/parties/<str:action>", views.party_action, name="party_action"),
     path("<slug:slug>/tables/<str:action>", views.table_action, name="table_action"),
+    path("<slug:slug>/announce", views.announce, name="announce"),
     path("<slug:slug>/poster", views.poster, name="poster"),
 ]

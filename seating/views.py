@@ -5,6 +5,7 @@ they answer a small message fragment (the dashboard itself updates from the stre
 every open screen at once); without JavaScript they redirect back with a message.
 """
 
+import unicodedata
 import uuid
 
 from asgiref.sync import sync_to_async
@@ -25,9 +26,10 @@ from config.links import absolute_url
 from restaurants.layout import layout_for
 from restaurants.models import Restaurant, StaffMembership
 from waitlist import live, queue
-from waitlist.errors import HoldExpired, NotReady, WaitlistError
+from waitlist.errors import BadInput, HoldExpired, NotReady, WaitlistError
 from waitlist.events import host_channel
 from waitlist.forms import JoinForm
+from waitlist.presenters import render_notice
 from waitlist.stream import stream
 
 from . import services
@@ -98,7 +100,7 @@ def _int_field(request, name):
     try:
         return int(request.POST[name])
     except (KeyError, ValueError):
-        raise WaitlistError(_("Choose a party and a table first.")) from None
+        raise BadInput(_("Choose a party and a table first.")) from None
 
 
 # Errors whose own message speaks to the diner ("Your table ..."): what the host reads instead.
@@ -234,6 +236,25 @@ def table_action(request, slug, action):
         raise Http404
 
     return _act(request, slug, act)
+
+
+ANNOUNCEMENT_MAX = 200
+
+
+@login_required
+@require_POST
+def announce(request, slug):
+    """A message to everyone following the restaurant; an empty message clears it."""
+    def action(restaurant):
+        text = " ".join((request.POST.get("message") or "").split())
+        if len(text) > ANNOUNCEMENT_MAX:
+            raise BadInput(_("Keep the message to %(max)s characters.") % {"max": ANNOUNCEMENT_MAX})
+        if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
+            raise BadInput(_("The message can only contain letters, numbers, spaces and punctuation."))
+        queue.announce(restaurant=restaurant, text=text, html=render_notice(text))
+        return _("Message sent to every diner.") if text else _("Message cleared.")
+
+    return _act(request, slug, action)
 
 
 @login_required

@@ -56,3 +56,23 @@ def test_stream_without_a_party_sends_only_aggregates(browsers):
     html = browsers().events("/waitlist/bistro/events").next("waits")
     assert "1 party waiting" in html
     assert "Secret" not in html
+
+
+def test_a_host_message_reaches_every_open_page_escaped(browsers):
+    restaurant = make_restaurant("bistro")
+    waiting, browsing = browsers(), browsers()
+    waiting.join("bistro", "Ann")
+    party_stream = waiting.events("/waitlist/bistro/events")
+    public_stream = browsing.events("/waitlist/bistro/events")
+    party_stream.next("status")
+    public_stream.next("waits")
+
+    from waitlist import queue
+    from waitlist.presenters import render_notice
+
+    queue.announce(restaurant=restaurant, text="Running <15> min late", html=render_notice("Running <15> min late"))
+    for stream in (party_stream, public_stream):
+        html = stream.next("notice", where=lambda h: "Running" in h)
+        assert "Running &lt;15&gt; min late" in html
+    # A page drawn later shows it too.
+    assert "Running &lt;15&gt; min late" in waiting.get("/waitlist/bistro/").text

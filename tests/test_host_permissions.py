@@ -140,14 +140,17 @@ def test_table_of_another_restaurant_is_refused(client, restaurant, host, f, nam
     assert snap(other) == queue_other
 
 
-@pytest.mark.parametrize("table", ["", "T2", "999999999"], ids=["missing", "not-a-number", "unknown-id"])
-def test_missing_or_bad_table_field_is_refused(client, restaurant, host, f, table):
+@pytest.mark.parametrize("table, status, message", [
+    ("", 400, "Choose a party and a table first."),
+    ("T2", 400, "Choose a party and a table first."),
+    ("999999999", 409, "That table is not in this restaurant."),
+], ids=["missing", "not-a-number", "unknown-id"])
+def test_missing_or_bad_table_field_is_refused(client, restaurant, host, f, table, status, message):
     client.force_login(host)
     before = state(restaurant)
     response = client.post(route("table_action", action="ready"), {"table": table} if table else {}, **HTMX)
-    assert response.status_code == 409
-    assert toast(response.content.decode()) in ("Choose a party and a table first.",
-                                                "That table is not in this restaurant.")
+    assert response.status_code == status
+    assert toast(response.content.decode()) == message
     assert state(restaurant) == before
 
 

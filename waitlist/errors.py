@@ -15,6 +15,13 @@ class WaitlistError(Exception):
         super().__init__(str(self.message))
 
 
+class BadInput(WaitlistError):
+    """The request itself is wrong (a missing or malformed field)."""
+
+    message = _("Please check the form and try again.")
+    status = 400
+
+
 class RestaurantClosed(WaitlistError):
     message = _("This restaurant is not taking waitlist joins right now.")
 

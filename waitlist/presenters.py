@@ -62,6 +62,11 @@ def render_status(*, restaurant: Restaurant, view: DinerView, csrf_token: str) -
                             status_context(restaurant=restaurant, view=view, csrf_token=csrf_token))
 
 
+def render_notice(text: str) -> str:
+    """The host's message, as the same escaped HTML for every diner."""
+    return render_to_string("waitlist/_notice.html", {"notice": text})
+
+
 def _iso(ms: int | None) -> str | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
 

@@ -172,7 +172,15 @@ def snapshot(*, restaurant: Restaurant | int) -> Snapshot:
         waiting=tuple(Party.from_script(p) for p in waiting),
         active=tuple(sorted((Party.from_script(p) for p in active), key=lambda p: p.id)),
         tables={int(tid): TableState.parse(raw) for tid, raw in tables.items()},
+        notice=result.get("notice") or "",
     )
+
+
+def announce(*, restaurant: Restaurant, text: str, html: str, now_ms: int | None = None) -> int:
+    """Set (or with empty ``text`` clear) the message shown to everyone waiting, and push
+    ``html`` to every open diner page as it is. Returns the new version."""
+    result = scripts.run("announce", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[text, html])
+    return int(result["v"])
 
 
 def version(*, restaurant_id: int) -> int:

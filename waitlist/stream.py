@@ -90,12 +90,17 @@ class Bus:
 
     def on_message(self, raw) -> None:
         try:
-            channel = json.loads(raw)["channel"]
+            message = json.loads(raw)
+            channel, kind = message["channel"], message["event_type"]
         except (ValueError, KeyError, TypeError):
             return
         restaurant_id = restaurant_id_from_channel(channel)
-        if restaurant_id is not None and restaurant_id in self.watched():
-            self.schedule(restaurant_id)
+        if restaurant_id is None or restaurant_id not in self.watched():
+            return
+        if kind != "changed":
+            # Same HTML for everyone (an announcement): forwarded as it is, no rendering.
+            get_listener_manager().add_to_queues(channel, Event(channel, kind, message.get("data") or ""))
+        self.schedule(restaurant_id)
 
     def schedule(self, restaurant_id: int) -> None:
         """Coalesce: while a refresh runs, further changes make it run once more after."""
@@ -163,10 +168,15 @@ async def stream(*, restaurant: Restaurant, channel: str, render: Render,
                 continue
             with manager.lock:
                 listener.aevent.clear()
-                listener.channel_items = {}
-                listener.overflow = False
-            current = live.cached(restaurant.id) or current
-            body = await _encode(render, current, sent)
+                items, listener.channel_items = listener.channel_items, {}
+                overflow, listener.overflow = listener.overflow, False
+            body = ""
+            for event in (e for events in items.values() for e in events if e.type != "changed"):
+                sent[event.type] = event.data
+                body += sse_encode_event(event.type, event.data)
+            if overflow or any(e.type == "changed" for events in items.values() for e in events):
+                current = live.cached(restaurant.id) or current
+                body += await _encode(render, current, sent)
             if body:
                 yield body
     finally:

@@ -88,6 +88,7 @@ class Snapshot:
     waiting: tuple[Party, ...]  # join order
     active: tuple[Party, ...]  # ready and dining
     tables: dict[int, TableState] = field(default_factory=dict)
+    notice: str = ""  # the host's current message to everyone waiting
 
     def table(self, table_id: int) -> TableState:
         return self.tables.get(table_id, FREE_TABLE)

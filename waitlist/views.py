@@ -24,7 +24,7 @@ from . import diners, live, queue
 from .errors import NotReady, RestaurantClosed, UnknownParty, WaitlistError
 from .events import restaurant_channel
 from .forms import JoinForm
-from .presenters import render_status, status_context, status_json
+from .presenters import render_notice, render_status, status_context, status_json
 from .stream import stream
 from .types import DINING
 
@@ -54,12 +54,13 @@ def _join_page(request, restaurant, form=None, *, error=None, status=200):
                                               for p, s, w in current.current_waits()]}, status=status)
     return render(request, "waitlist/join.html", {
         "restaurant": restaurant, "form": form, "error": error, "live": current,
-        "waits": current.current_waits() if restaurant.is_open else [],
+        "waits": current.current_waits() if restaurant.is_open else [], "notice": current.snapshot.notice,
     }, status=status)
 
 
 def _status_page(request, restaurant, party, *, error=None, status=200):
-    view = live.view(restaurant, min_version=party.version).diner(party)
+    current = live.view(restaurant, min_version=party.version)
+    view = current.diner(party)
     if _wants_json(request):
         body = status_json(view)
         if error:
@@ -68,7 +69,7 @@ def _status_page(request, restaurant, party, *, error=None, status=200):
     path = reverse("waitlist:link", args=[restaurant.slug, party.token])
     link = absolute_url(request, path)
     context = status_context(restaurant=restaurant, view=view, csrf_token=get_token(request))
-    context.update({"error": error, "personal_link": link, "qr_svg": _qr(link)})
+    context.update({"error": error, "personal_link": link, "qr_svg": _qr(link), "notice": current.snapshot.notice})
     return render(request, "waitlist/status.html", context, status=status)
 
 
@@ -212,7 +213,8 @@ def _diner_renderer(restaurant, party, csrf_token):
             except UnknownParty:
                 return {}
         view = current.diner(state["party"])
-        return {"status": render_status(restaurant=restaurant, view=view, csrf_token=csrf_token)}
+        return {"status": render_status(restaurant=restaurant, view=view, csrf_token=csrf_token),
+                "notice": render_notice(current.snapshot.notice)}
 
     return render_fn
 
@@ -223,6 +225,7 @@ def _public_renderer(restaurant):
     async def render_fn(current):
         waits = await sync_to_async(current.current_waits, thread_sensitive=False)() if restaurant.is_open else []
         return {"waits": render_to_string("waitlist/_waits.html",
-                                          {"restaurant": restaurant, "live": current, "waits": waits})}
+                                          {"restaurant": restaurant, "live": current, "waits": waits}),
+                "notice": render_notice(current.snapshot.notice)}
 
     return render_fn

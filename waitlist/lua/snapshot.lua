@@ -1,7 +1,7 @@
 -- snapshot.lua: the whole restaurant for the host dashboard and the wait estimator:
 -- waiting parties in join order, ready and dining parties, and table states.
 -- ARGV: none beyond the common ones
--- Returns JSON {v, waiting = [party...], active = [party...], tables = {id: "state:party:since"}}.
+-- Returns JSON {v, notice, waiting = [party...], active = [party...], tables = {id: "state:party:since"}}.
 local seen, ids = {}, {}
 for _, q in ipairs({K.tq, K.cq}) do
   for _, pid in ipairs(redis.call('ZRANGE', q, 0, -1)) do
@@ -22,6 +22,7 @@ end
 local tables = {}
 local flat = redis.call('HGETALL', K.tables)
 for i = 1, #flat, 2 do tables[flat[i]] = flat[i + 1] end
-local out = {v = tonumber(redis.call('HGET', K.meta, 'ver') or '0'), waiting = waiting, active = active, tables = tables}
+local meta = redis.call('HMGET', K.meta, 'ver', 'notice')
+local out = {v = tonumber(meta[1] or '0'), notice = meta[2] or '', waiting = waiting, active = active, tables = tables}
 -- cjson encodes empty tables as {}; the reader treats {} and [] alike.
 return cjson.encode(out)
