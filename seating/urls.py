@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .insights import views as insights_views
 
 app_name = "seating"
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("<slug:slug>/tables/<str:action>", views.table_action, name="table_action"),
     path("<slug:slug>/announce", views.announce, name="announce"),
     path("<slug:slug>/poster", views.poster, name="poster"),
+    path("<slug:slug>/insights", insights_views.insights, name="insights"),
 ]
