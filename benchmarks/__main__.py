@@ -8,7 +8,7 @@ import sys
 
 from .harness import Environment, print_table
 
-ORDER = ["positions", "roundtrips", "memory"]
+ORDER = ["positions", "roundtrips", "memory", "fanout"]
 
 
 def main(argv: list[str]) -> int:

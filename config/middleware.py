@@ -7,6 +7,8 @@ answers the same way.
 
 import logging
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -33,11 +35,26 @@ def is_outage(exc: BaseException) -> bool:
 
 
 class ServiceUnavailableMiddleware:
+    # Both sync and async: as the outermost middleware, a sync-only one would make every
+    # request under daphne hop from the event loop to a thread and back once more.
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response):
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
     def __call__(self, request):
-        response = self.get_response(request)
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        return self.keep_session_cookie(self.get_response(request))
+
+    async def __acall__(self, request):
+        return self.keep_session_cookie(await self.get_response(request))
+
+    @staticmethod
+    def keep_session_cookie(response):
         # When the session store is what is down, Django reads the session as empty and its
         # middleware answers by deleting the browser's session cookie: the diner would lose
         # their place for good over a blip. An outage answer never touches that cookie.

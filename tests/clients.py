@@ -46,8 +46,10 @@ class SSE:
             self.opened.set()
             self.events.put(("error", repr(exc)))
 
-    def next(self, name: str, timeout: float = 5.0, where=None) -> str:
-        """The next event called ``name`` (whose data satisfies ``where``, if given)."""
+    def next(self, name: str | tuple[str, ...], timeout: float = 5.0, where=None) -> str:
+        """The next event called ``name`` (or any of several names), whose data satisfies
+        ``where`` if given."""
+        names = (name,) if isinstance(name, str) else name
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -59,7 +61,7 @@ class SSE:
                 continue
             if got == "error":
                 raise AssertionError(f"stream failed: {data}")
-            if got == name and (where is None or where(data)):
+            if got in names and (where is None or where(data)):
                 return data
 
     def close(self):
@@ -109,6 +111,10 @@ class Browser:
         for stream in self.streams:
             stream.close()
         self.http.close()
+
+
+# A queue move sends the small "place" fragment; a change of state the whole "status".
+POSITION_EVENTS = ("status", "place")
 
 
 def position_in(html: str) -> int | None:

@@ -15,6 +15,14 @@ def clean_redis():
     yield
 
 
+def all_keys() -> list[bytes]:
+    """Every key on the server, or on every primary of a Cluster."""
+    r = get_redis()
+    if r.__class__.__name__ == "RedisCluster":
+        return r.keys("*", target_nodes=r.PRIMARIES)
+    return r.keys("*")
+
+
 def make_restaurant(slug="testbistro", *, tables=((2, "table"), (2, "table"), (4, "table"), (6, "table")),
                     counter=4, **fields) -> Restaurant:
     defaults = dict(name=slug.title(), is_open=True, max_party_size=6, checkin_timeout_minutes=10)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.clients import Browser, position_in
+from tests.clients import POSITION_EVENTS, Browser, position_in
 from tests.conftest import make_restaurant
 from tests.live import daphne_server
 
@@ -37,7 +37,7 @@ def test_party_receives_its_new_position_when_the_party_ahead_leaves(browsers):
     assert position_in(stream.next("status")) == 2  # the full state, at once on connect
 
     first.leave("bistro")
-    assert position_in(stream.next("status", where=lambda html: position_in(html) != 2)) == 1
+    assert position_in(stream.next(POSITION_EVENTS, where=lambda html: position_in(html) != 2)) == 1
 
 
 def test_stream_shows_only_this_browsers_party(browsers):

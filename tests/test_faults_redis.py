@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from restaurants.models import StaffMembership
-from tests.clients import Browser, position_in
+from tests.clients import POSITION_EVENTS, Browser, position_in
 from tests.conftest import make_restaurant
 from tests.redis_servers import ROOT, AppServer, Server, cluster_port, servers, wait_until
 from waitlist import queue, redis_client
@@ -48,7 +48,7 @@ def test_a_change_through_one_app_server_reaches_streams_on_another(transactiona
         stream = diner.events("/waitlist/bistro/events")
         assert position_in(stream.next("status")) == 2
         assert ahead.leave("bistro").status_code == 303  # through the other server
-        assert position_in(stream.next("status", where=lambda html: position_in(html) == 1)) == 1
+        assert position_in(stream.next(POSITION_EVENTS, where=lambda html: position_in(html) == 1)) == 1
     finally:
         ahead.close()
         diner.close()
@@ -89,7 +89,7 @@ def test_pages_say_503_during_a_60_second_outage_and_streams_recover_by_themselv
 
             # No restart of the app server: the next change reaches the open streams.
             assert ahead.leave("bistro").status_code == 303
-            assert position_in(diner_stream.next("status", timeout=10, where=lambda h: position_in(h) == 1)) == 1
+            assert position_in(diner_stream.next(POSITION_EVENTS, timeout=10, where=lambda h: position_in(h) == 1)) == 1
             assert "Ahead" not in host_stream.next("queue", timeout=10, where=lambda h: "Ahead" not in h)
             assert "lost Redis" in app.output()  # it noticed, and said so in one line
         finally:

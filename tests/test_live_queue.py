@@ -8,10 +8,10 @@ from contextlib import contextmanager
 import pytest
 from redis.crc import key_slot
 
-from tests.conftest import T0, make_restaurant
+from tests.conftest import T0, all_keys, make_restaurant
 from waitlist import queue
-from waitlist.errors import (AlreadyWaiting, HoldExpired, NoFit, NotReady, PartyTooLarge, RateLimited, RestaurantClosed,
-                             StaleAction, TableBusy, UnknownParty, WaitlistError)
+from waitlist.errors import (AlreadyWaiting, HoldExpired, NoFit, NotReady, PartyTooLarge, RestaurantClosed, StaleAction,
+                             TableBusy, UnknownParty, WaitlistError)
 from waitlist.events import BUS, restaurant_channel
 from waitlist.keys import keys_for
 from waitlist.redis_client import get_redis
@@ -25,13 +25,13 @@ MIN = 60_000
 def redis_dump() -> dict:
     """Every key on the server with its type and full contents: the "nothing written" witness."""
     r = get_redis()
-    keys = sorted(r.keys("*"))
-    with r.pipeline(transaction=True) as pipe:
+    keys = sorted(all_keys())
+    with r.pipeline(transaction=False) as pipe:
         for key in keys:
             pipe.type(key)
         types = pipe.execute()
     readers = {b"hash": "hgetall", b"list": "lrange", b"string": "get", b"zset": "zrange", b"set": "smembers"}
-    with r.pipeline(transaction=True) as pipe:
+    with r.pipeline(transaction=False) as pipe:
         for key, kind in zip(keys, types):
             args = {b"list": (0, -1), b"zset": (0, -1, False, True)}.get(kind, ())
             getattr(pipe, readers[kind])(key, *args)
@@ -84,7 +84,8 @@ def test_join_creates_waiting_party_reachable_by_token(restaurant):
     assert len(result.token) >= 20
     party = status(restaurant, result.party_id)
     assert (party.name, party.size, party.preference, party.state) == ("Ann", 3, "table", "waiting")
-    assert (party.position, party.joined_ms, party.source, party.quote_low, party.quote_high) == (1, T0, "remote", 5, 15)
+    assert (party.position, party.joined_ms, party.source) == (1, T0, "remote")
+    assert (party.quote_low, party.quote_high) == (5, 15)
     assert queue.find_by_token(restaurant=restaurant, token=result.token) == party
     second = join(restaurant, "Bob")
     assert (second.party_id, second.ahead, second.version) == (2, 1, 2)
@@ -129,13 +130,9 @@ def test_join_after_leaving_makes_a_new_party(restaurant):
 
 @pytest.mark.parametrize("size", [0, 7])
 def test_join_refuses_party_size_outside_limits(restaurant, size):
-    join(restaurant, "Ann")
+    assert join(restaurant, "Six", size=6).created  # max_party_size itself is fine
     with refused(PartyTooLarge):
         join(restaurant, "Big", size=size)
-
-
-def test_join_largest_allowed_party_accepted(restaurant):
-    assert join(restaurant, "Six", size=6).created
 
 
 def test_join_refused_when_closed_but_walkin_allowed(db):
@@ -160,32 +157,6 @@ def test_join_refuses_blank_or_overlong_name(restaurant, name):
     join(restaurant, "Ann")
     with refused(WaitlistError):
         join(restaurant, name)
-
-
-def test_join_rate_limited_per_client_within_window(restaurant, settings):
-    settings.JOIN_RATE_LIMIT = "2/600"
-    first = join(restaurant, "A", client="10.0.0.1")
-    join(restaurant, "B", client="10.0.0.1")
-    before = snap(restaurant)
-    with pytest.raises(RateLimited):
-        join(restaurant, "C", client="10.0.0.1")
-    assert snap(restaurant) == before  # no party, no version bump
-    # a resubmitted form is not a new join, and other clients are not affected
-    assert join(restaurant, "A", client="10.0.0.1").party_id == first.party_id
-    assert join(restaurant, "D", client="10.0.0.2").created
-    rate_key = keys_for(restaurant.id).rate("10.0.0.1")
-    assert f"{{{restaurant.id}}}" in rate_key and 0 < get_redis().pttl(rate_key) <= 600_000
-
-
-def test_join_rate_limit_window_expires(restaurant, settings):
-    import time
-
-    settings.JOIN_RATE_LIMIT = "1/1"
-    join(restaurant, "A", client="10.0.0.1")
-    with pytest.raises(RateLimited):
-        join(restaurant, "B", client="10.0.0.1")
-    time.sleep(1.1)
-    assert join(restaurant, "B", client="10.0.0.1").created
 
 
 # --- positions ----------------------------------------------------------------------------------
@@ -251,7 +222,8 @@ def test_offer_makes_party_ready_and_holds_tables(restaurant, tables):
     change = queue.offer(restaurant=restaurant, party_id=a, table_ids=held, kind="table", now_ms=T0 + MIN)
     assert (change.table_ids, change.deadline_ms, change.version) == (held, T0 + 11 * MIN, 3)
     party = status(restaurant, a)
-    assert (party.state, party.table_ids, party.offered_ms, party.deadline_ms) == ("ready", held, T0 + MIN, T0 + 11 * MIN)
+    assert (party.state, party.table_ids, party.offered_ms) == ("ready", held, T0 + MIN)
+    assert party.deadline_ms == T0 + 11 * MIN
     assert (party.notified, party.ahead) == (1, None)
     state = snap(restaurant)
     assert [p.id for p in state.waiting] == [b] and [p.id for p in state.active] == [a]
@@ -435,7 +407,8 @@ def test_snapshot_lists_queues_active_parties_and_tables_without_secrets(restaur
     assert snap(restaurant) == Snapshot(version=0, waiting=(), active=(), tables={})
     dining = seated(restaurant, tables, "T4", name="D", size=5)
     ready = join(restaurant, "R", pref="either").party_id
-    queue.offer(restaurant=restaurant, party_id=ready, table_ids=[tables["C1"], tables["C2"]], kind="counter", now_ms=T0)
+    counter = [tables["C1"], tables["C2"]]
+    queue.offer(restaurant=restaurant, party_id=ready, table_ids=counter, kind="counter", now_ms=T0)
     w1, w2 = join(restaurant, "W1", pref="either").party_id, join(restaurant, "W2", pref="counter").party_id
     state = snap(restaurant)
     assert state.version == 7  # three for D, two for R, one each for W1 and W2
@@ -474,7 +447,7 @@ def test_every_key_carries_the_restaurant_hash_tag(restaurant, tables):
         queue.complete(restaurant=place, party_id=pid, now_ms=T0 + 5 * MIN)
         join(place, "E", pref="either")
         queue.fire_due(restaurant=place, now_ms=T0 + 6 * MIN)
-    keys = {k.decode() for k in get_redis().keys("*")}
+    keys = {k.decode() for k in all_keys()}
     for place in (restaurant, other):
         k = keys_for(place.id)
         # "active" is gone (no ready or dining party); the rest, and both parties, exist

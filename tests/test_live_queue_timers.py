@@ -1,14 +1,15 @@
 """Timed parts of the live queue against the real server: fire_due (hold expiry, service
-warnings, forgetting ended parties), notify_again and heads_up."""
+warnings, forgetting ended parties), notify_again, heads_up and the join rate-limit window."""
 
 import json
+import time
 
 import pytest
 
 from tests.conftest import T0
 from tests.test_live_queue import MIN, join, redis_dump, refused, seated, snap, status
 from waitlist import queue
-from waitlist.errors import NotReady, UnknownParty
+from waitlist.errors import NotReady, RateLimited, UnknownParty
 from waitlist.keys import keys_for
 from waitlist.redis_client import get_redis
 from waitlist.types import FREE_TABLE, FiredTimer, TableState
@@ -66,7 +67,9 @@ def test_fire_due_leaves_checked_in_and_departed_parties_alone(restaurant, table
 
 
 def test_fire_due_fires_at_most_limit_timers_in_deadline_order(restaurant, tables):
-    ids = [offered(restaurant, tables, n, label, now=T0 + i) for i, (n, label) in enumerate(zip("ABC", ("T3", "T1", "T2")))]
+    # offered one ms apart, so deadlines come in this order whatever the table ids
+    pairs = [("A", "T3"), ("B", "T1"), ("C", "T2")]
+    ids = [offered(restaurant, tables, name, label, now=T0 + i) for i, (name, label) in enumerate(pairs)]
     first = fire(restaurant, T0 + 11 * MIN, limit=2)
     assert [f.party_id for f in first] == ids[:2]
     assert [f.party_id for f in fire(restaurant, T0 + 11 * MIN, limit=2)] == ids[2:]
@@ -242,3 +245,29 @@ def test_ended_party_kept_for_configured_ttl(restaurant):
     fire(restaurant, T0 + ttl_ms)
     with pytest.raises(UnknownParty):
         status(restaurant, pid)
+
+
+# --- join rate limit ----------------------------------------------------------------------------
+
+def test_join_rate_limited_per_client_within_window(restaurant, settings):
+    settings.JOIN_RATE_LIMIT = "2/600"
+    first = join(restaurant, "A", client="10.0.0.1")
+    join(restaurant, "B", client="10.0.0.1")
+    before = snap(restaurant)
+    with pytest.raises(RateLimited):
+        join(restaurant, "C", client="10.0.0.1")
+    assert snap(restaurant) == before  # no party, no version bump
+    # a resubmitted form is not a new join, and other clients are not affected
+    assert join(restaurant, "A", client="10.0.0.1").party_id == first.party_id
+    assert join(restaurant, "D", client="10.0.0.2").created
+    rate_key = keys_for(restaurant.id).rate("10.0.0.1")
+    assert f"{{{restaurant.id}}}" in rate_key and 0 < get_redis().pttl(rate_key) <= 600_000
+
+
+def test_join_rate_limit_window_expires(restaurant, settings):
+    settings.JOIN_RATE_LIMIT = "1/1"
+    join(restaurant, "A", client="10.0.0.1")
+    with pytest.raises(RateLimited):
+        join(restaurant, "B", client="10.0.0.1")
+    time.sleep(1.1)
+    assert join(restaurant, "B", client="10.0.0.1").created

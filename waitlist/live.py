@@ -50,6 +50,7 @@ class LiveView:
     waits: dict[int, tuple[int, int] | None]
     suggestions: list[Offer]
     build_seconds: float = 0.0
+    estimated: bool = True
     parties: dict[int, Party] = field(default_factory=dict)
     _new_quotes: dict[tuple[int, str], tuple[int, int] | None] = field(default_factory=dict)
 
@@ -102,17 +103,37 @@ class LiveView:
         return len(self.snapshot.waiting)
 
 
-def build(restaurant: Restaurant, snapshot: Snapshot, *, at_ms: int | None = None) -> LiveView:
+def build(restaurant: Restaurant, snapshot: Snapshot, *, at_ms: int | None = None,
+          previous: LiveView | None = None, estimate: bool = True) -> LiveView:
+    """A view of ``snapshot``. Without ``estimate``, wait estimates are carried over from
+    ``previous`` for parties still waiting: places are then right at once and the
+    estimates follow (``with_estimates``), so a long simulation never delays a position."""
     at_ms = now_ms() if at_ms is None else at_ms
     layout = layout_for(restaurant)
-    ahead = _ahead(snapshot)
     floor = floor_from(snapshot, layout)
     strategy = get_strategy(restaurant.queue_strategy).choose
     policy = policy_for(restaurant)
-    waits = estimator.estimate_waiting(floor, strategy, policy, turn_model(restaurant), at_ms)
+    if estimate:
+        waits = estimator.estimate_waiting(floor, strategy, policy, turn_model(restaurant), at_ms)
+    else:
+        old = previous.waits if previous is not None else {}
+        waits = {p.id: old.get(p.id) for p in snapshot.waiting}
     suggestions = strategy(free_units(snapshot, layout), floor.waiting, policy, at_ms)
     return LiveView(restaurant=restaurant, layout=layout, snapshot=snapshot, built_ms=at_ms,
-                    ahead=ahead, waits=waits, suggestions=suggestions)
+                    ahead=_ahead(snapshot), waits=waits, suggestions=suggestions, estimated=estimate)
+
+
+def with_estimates(restaurant: Restaurant) -> LiveView | None:
+    """Fill in the estimates of the cached view, if it lacks them (second phase of a
+    refresh). A newer view stored meanwhile is left alone."""
+    current = _views.get(restaurant.id)
+    if current is None or current.estimated:
+        return current
+    done = build(restaurant, current.snapshot)
+    with _lock_for(restaurant.id):
+        if _views.get(restaurant.id) is current:
+            _views[restaurant.id] = done
+    return done
 
 
 def _ahead(snapshot: Snapshot) -> dict[int, int]:
@@ -161,17 +182,19 @@ def view(restaurant: Restaurant, *, min_version: int = 0, max_age_ms: int | None
 
 
 def _fresh(current, restaurant, min_version, max_age_ms) -> bool:
-    if current is None or current.version < min_version:
+    if current is None or current.version < min_version or not current.estimated:
         return False
     if current.restaurant.updated_at != restaurant.updated_at:
         return False
     return max_age_ms is None or now_ms() - current.built_ms <= max_age_ms
 
 
-def refresh(restaurant: Restaurant) -> LiveView:
-    """Read a new snapshot and rebuild (the stream calls this once per change)."""
+def refresh(restaurant: Restaurant, *, estimate: bool = True) -> LiveView:
+    """Read a new snapshot and rebuild (the stream calls this once per change, first
+    without estimates, then ``with_estimates``)."""
     started = time.perf_counter()
-    live = build(restaurant, queue.snapshot(restaurant=restaurant))
+    live = build(restaurant, queue.snapshot(restaurant=restaurant), previous=_views.get(restaurant.id),
+                 estimate=estimate)
     live.build_seconds = time.perf_counter() - started
     _views[restaurant.id] = live
     return live

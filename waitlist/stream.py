@@ -111,23 +111,32 @@ class Bus:
         asyncio.get_running_loop().create_task(self.refresh(restaurant_id))
 
     async def refresh(self, restaurant_id: int) -> None:
+        """Places first, estimates after: every stream gets its new place as soon as the
+        snapshot is read, and its new estimate once the simulation for the whole queue is
+        done (skipped while further changes are already waiting)."""
         try:
             while True:
                 self.dirty.discard(restaurant_id)
                 try:
-                    await sync_to_async(_rebuild, thread_sensitive=False)(restaurant_id)
+                    restaurant = await sync_to_async(_rebuild, thread_sensitive=False)(restaurant_id)
+                    wake(restaurant_id)
+                    if restaurant_id in self.dirty:
+                        continue
+                    await sync_to_async(live.with_estimates, thread_sensitive=False)(restaurant)
+                    wake(restaurant_id)
                 except Exception as exc:  # Redis or the database away: the listener loop notices
                     log.warning("refresh of restaurant %s failed: %s", restaurant_id, exc.__class__.__name__)
                     return
-                wake(restaurant_id)
                 if restaurant_id not in self.dirty:
                     return
         finally:
             self.refreshing.discard(restaurant_id)
 
 
-def _rebuild(restaurant_id: int) -> None:
-    live.refresh(Restaurant.objects.get(pk=restaurant_id))
+def _rebuild(restaurant_id: int) -> Restaurant:
+    restaurant = Restaurant.objects.get(pk=restaurant_id)
+    live.refresh(restaurant, estimate=False)
+    return restaurant
 
 
 def wake(restaurant_id: int) -> None:

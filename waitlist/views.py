@@ -24,7 +24,7 @@ from . import diners, live, queue
 from .errors import NotReady, RestaurantClosed, UnknownParty, WaitlistError
 from .events import restaurant_channel
 from .forms import JoinForm
-from .presenters import render_notice, render_status, status_context, status_json
+from .presenters import render_notice, render_place, render_status, status_context, status_json, status_key
 from .stream import stream
 from .types import DINING
 
@@ -202,7 +202,7 @@ async def events(request, slug):
 
 
 def _diner_renderer(restaurant, party, csrf_token):
-    state = {"party": party}
+    state = {"party": party, "key": None}
 
     async def render_fn(current):
         known = current.party(state["party"].id)
@@ -213,8 +213,15 @@ def _diner_renderer(restaurant, party, csrf_token):
             except UnknownParty:
                 return {}
         view = current.diner(state["party"])
-        return {"status": render_status(restaurant=restaurant, view=view, csrf_token=csrf_token),
-                "notice": render_notice(current.snapshot.notice)}
+        fragments = {"notice": render_notice(current.snapshot.notice)}
+        key = status_key(view)
+        if key != state["key"]:
+            state["key"] = key
+            fragments["status"] = render_status(restaurant=restaurant, view=view, csrf_token=csrf_token)
+        else:
+            # Only the place in line moved: the small fragment, not the whole status.
+            fragments["place"] = render_place(view)
+        return fragments
 
     return render_fn
 
