@@ -37,6 +37,43 @@ async def request(host: str, port: int, method: str, path: str, *, cookies: dict
     return status, set_cookies, payload
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection, one request at a time: what a load generator
+    worker holds, so connection setup is not what gets measured."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+
+    async def send(self, method: str, path: str, *, cookies: dict | None = None, form: dict | None = None,
+                   headers: dict | None = None) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        body = urlencode(form).encode() if form is not None else b""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        if cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+        if form is not None:
+            lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}",
+                      f"Referer: http://{self.host}:{self.port}{path}"]
+        for name, value in (headers or {}).items():
+            lines.append(f"{name}: {value}")
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = re.search(rb"content-length:\s*(\d+)", head, re.I)
+        if length:
+            await self.reader.readexactly(int(length.group(1)))
+        if re.search(rb"connection:\s*close", head, re.I):
+            self.close()
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 @dataclass
 class Stream:
     """One open SSE connection: when each event kind last arrived and what it carried."""

@@ -151,7 +151,7 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_ENGINE = "config.sessions"
 # A diner's place must survive closing the browser for at least a service day.
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 2 * 24 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
@@ -168,6 +168,8 @@ EVENTSTREAM_REDIS_CHANNEL = "events_channel"
 JOIN_RATE_LIMIT = os.getenv("JOIN_RATE_LIMIT", "10/600")  # joins per client per seconds
 ENDED_PARTY_TTL = envint("ENDED_PARTY_TTL", 12 * 3600)  # how long a finished party's page still answers
 TIMER_POLL_SECONDS = float(os.getenv("TIMER_POLL_SECONDS", "0.5"))
+# Serves /bench/bare, the do-nothing POST view the join benchmark compares against.
+BENCHMARK_ENDPOINTS = envbool("BENCHMARK_ENDPOINTS")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -13,5 +14,8 @@ urlpatterns = [
     path("waitlist/", include("waitlist.urls")),
     path("host/", include("seating.urls")),
 ]
+
+if settings.BENCHMARK_ENDPOINTS:
+    urlpatterns.append(path("bench/bare", views.bare_post))
 
 handler500 = "config.views.server_error"

@@ -91,6 +91,21 @@ class Restaurant(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._forget_cached()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._forget_cached()
+        return result
+
+    def _forget_cached(self) -> None:
+        # The per-process lookup cache (restaurants/lookup.py) must not serve the old row here.
+        from .lookup import forget
+
+        forget(self.slug)
+
     @property
     def total_capacity(self) -> int:
         return sum(table.seats for table in self.tables.all())

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from config.links import absolute_url
+from restaurants import lookup
 from restaurants.layout import layout_for
 from restaurants.models import Restaurant, StaffMembership
 from waitlist import live, queue
@@ -42,7 +43,9 @@ def can_host(user, restaurant: Restaurant) -> bool:
 
 
 def staff_restaurant(request, slug) -> Restaurant:
-    restaurant = get_object_or_404(Restaurant, slug=slug)
+    restaurant = lookup.by_slug(slug)
+    if restaurant is None:
+        raise Http404
     if not can_host(request.user, restaurant):
         raise PermissionDenied
     return restaurant
@@ -72,7 +75,7 @@ def _walk_in_form(restaurant, data=None):
 @login_required
 @require_GET
 async def events(request, slug):
-    restaurant = await Restaurant.objects.filter(slug=slug).afirst()
+    restaurant = await sync_to_async(lookup.by_slug)(slug)
     if restaurant is None:
         raise Http404
     if not await sync_to_async(can_host)(await request.auser(), restaurant):

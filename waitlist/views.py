@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from config.links import absolute_url
+from restaurants import lookup
 from restaurants.layout import layout_for
 from restaurants.models import Restaurant
 
@@ -30,10 +31,10 @@ from .types import DINING
 
 
 def _restaurant(slug) -> Restaurant:
-    try:
-        return Restaurant.objects.get(slug=slug)
-    except Restaurant.DoesNotExist:
-        raise Http404(_("Unknown restaurant.")) from None
+    restaurant = lookup.by_slug(slug)
+    if restaurant is None:
+        raise Http404(_("Unknown restaurant."))
+    return restaurant
 
 
 def _wants_json(request) -> bool:
@@ -181,7 +182,7 @@ def personal_link(request, slug, token):
 async def events(request, slug):
     """This browser's own status as SSE. The party comes from the session, never from the
     request, so a client cannot listen to another party."""
-    restaurant = await Restaurant.objects.filter(slug=slug).afirst()
+    restaurant = await sync_to_async(lookup.by_slug)(slug)
     if restaurant is None:
         raise Http404(_("Unknown restaurant."))
     token = await diners.acurrent_token(request, restaurant)
