@@ -13,6 +13,7 @@ refreshes every restaurant that has open streams, so pages catch up on their own
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 
 from asgiref.sync import sync_to_async
@@ -31,6 +32,7 @@ log = logging.getLogger("waitlist.stream")
 KEEPALIVE_SECONDS = 15
 PING_SECONDS = 5
 RETRY_MS = 2000
+ESTIMATE_EVERY_SECONDS = 2.0
 # Sent first: some proxies hold back the start of a response until it has some size.
 PADDING = ":" + " " * 2048 + "\n\n"
 
@@ -42,6 +44,7 @@ class Bus:
         self.lost = False
         self.refreshing: set[int] = set()
         self.dirty: set[int] = set()
+        self.estimated_at: dict[int, float] = {}
 
     def ensure_started(self) -> None:
         if self.task is None or self.task.done():
@@ -113,16 +116,19 @@ class Bus:
     async def refresh(self, restaurant_id: int) -> None:
         """Places first, estimates after: every stream gets its new place as soon as the
         snapshot is read, and its new estimate once the simulation for the whole queue is
-        done (skipped while further changes are already waiting)."""
+        done. While further changes are already waiting, the simulation waits for them,
+        but never more than ESTIMATE_EVERY_SECONDS, so a busy night still gets estimates."""
         try:
             while True:
                 self.dirty.discard(restaurant_id)
                 try:
                     restaurant = await sync_to_async(_rebuild, thread_sensitive=False)(restaurant_id)
                     wake(restaurant_id)
-                    if restaurant_id in self.dirty:
+                    overdue = time.monotonic() - self.estimated_at.get(restaurant_id, 0) > ESTIMATE_EVERY_SECONDS
+                    if restaurant_id in self.dirty and not overdue:
                         continue
                     await sync_to_async(live.with_estimates, thread_sensitive=False)(restaurant)
+                    self.estimated_at[restaurant_id] = time.monotonic()
                     wake(restaurant_id)
                 except Exception as exc:  # Redis or the database away: the listener loop notices
                     log.warning("refresh of restaurant %s failed: %s", restaurant_id, exc.__class__.__name__)

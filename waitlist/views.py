@@ -46,7 +46,7 @@ def _join_page(request, restaurant, form=None, *, error=None, status=200):
     if form is None:
         form = JoinForm(restaurant=restaurant, preferences=layout.preferences,
                         initial={"request_id": uuid.uuid4().hex, "size": 2})
-    current = live.view(restaurant, max_age_ms=live.QUOTE_MAX_AGE_MS)
+    current = live.recent(restaurant)
     if _wants_json(request):
         return JsonResponse({"state": None, "open": restaurant.is_open, "error": error and str(error),
                              "errors": form.errors.get_json_data() if form.is_bound else {},
@@ -103,7 +103,7 @@ def join(request, slug):
     if not form.is_valid():
         return _join_page(request, restaurant, form, status=400)
     data = form.cleaned_data
-    quote = live.view(restaurant, max_age_ms=live.QUOTE_MAX_AGE_MS).new_party_quote(data["size"], data["preference"])
+    quote = live.recent(restaurant).new_party_quote(data["size"], data["preference"])
     try:
         result = queue.join(restaurant=restaurant, name=data["name"], size=data["size"],
                             preference=data["preference"], diner=diners.diner_key(request),
