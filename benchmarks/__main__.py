@@ -8,7 +8,7 @@ import sys
 
 from .harness import Environment, print_table
 
-ORDER = ["positions", "roundtrips", "memory", "http_join", "fanout"]
+ORDER = ["positions", "roundtrips", "memory", "http_join", "fanout", "soak", "estimates"]
 
 
 def main(argv: list[str]) -> int:

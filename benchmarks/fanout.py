@@ -28,7 +28,9 @@ async def open_diners(host: str, port: int, slug: str, tokens: list[str]) -> lis
     cookies = await asyncio.gather(*(session_for(token) for token in tokens))
     streams = [Stream(cookies=c) for c in cookies]
     for stream in streams:
-        asyncio.create_task(stream.run(host, port, f"/waitlist/{slug}/events"))
+        # Keep the task: the event loop holds tasks only weakly, and a collected task
+        # closes its connection.
+        stream.task = asyncio.create_task(stream.run(host, port, f"/waitlist/{slug}/events"))
     assert await wait_for(lambda: all(s.opened.is_set() for s in streams), 300), "streams did not open"
     return streams
 
@@ -46,8 +48,9 @@ async def measure(place, streams: list[Stream], rounds: int) -> tuple[list[float
         started = time.perf_counter()
         await sync_to_async(queue.announce)(restaurant=place, text=text, html=html)
         marker = text.encode()
-        assert await wait_for(lambda: all(s.notices and marker in s.notices[-1][1] for s in streams), 60), \
-            "broadcast did not reach everyone"
+        reached = await wait_for(lambda: all(s.notices and marker in s.notices[-1][1] for s in streams), 60)
+        assert reached, "broadcast reached %d of %d" % (
+            sum(1 for s in streams if s.notices and marker in s.notices[-1][1]), len(streams))
         broadcast.append(max(s.notices[-1][0] for s in streams) - started)
         await asyncio.sleep(0.3)
 
@@ -57,8 +60,9 @@ async def measure(place, streams: list[Stream], rounds: int) -> tuple[list[float
         expected = {id(s): s.position - 1 for s in remaining}
         started = time.perf_counter()
         await sync_to_async(queue.leave)(restaurant=place, party_id=leaver)
-        assert await wait_for(lambda: all(s.position == expected[id(s)] for s in remaining), 60), \
-            "a diner did not get its new position"
+        moved = await wait_for(lambda: all(s.position == expected[id(s)] for s in remaining), 60)
+        assert moved, "%d of %d diners got their new position" % (
+            sum(1 for s in remaining if s.position == expected[id(s)]), len(remaining))
         change.append(max(s.arrivals["status"] for s in remaining) - started)
         streams[:] = remaining
         await asyncio.sleep(0.3)

@@ -86,6 +86,7 @@ class Stream:
     events: int = 0
     opened: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
+    task: asyncio.Task | None = None
 
     async def run(self, host: str, port: int, path: str) -> None:
         try:

@@ -12,9 +12,9 @@ from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ from waitlist.errors import BadInput, HoldExpired, NotReady, WaitlistError
 from waitlist.events import host_channel
 from waitlist.forms import JoinForm
 from waitlist.presenters import render_notice
-from waitlist.stream import stream
+from waitlist.stream import Plan
 
 from . import services
 from .dashboard import dashboard_context, render_fragments
@@ -72,24 +72,22 @@ def _walk_in_form(restaurant, data=None):
                     initial=None if data else {"request_id": uuid.uuid4().hex, "size": 2}, prefix="walkin")
 
 
-@login_required
-@require_GET
-async def events(request, slug):
-    restaurant = await sync_to_async(lookup.by_slug)(slug)
-    if restaurant is None:
-        raise Http404
-    if not await sync_to_async(can_host)(await request.auser(), restaurant):
-        raise PermissionDenied
-    csrf_token = await sync_to_async(get_token)(request)
+def stream_plan(request, slug) -> Plan:
+    """The dashboard's fragments as SSE, on the staff-only channel. (Served by
+    config/asgi.py without a thread per stream; ``events`` serves the same through Django.)"""
+    restaurant = staff_restaurant(request, slug)
+    csrf_token = get_token(request)
 
     def render_fn(view):
         return render_fragments(restaurant=restaurant, view=view, csrf_token=csrf_token)
 
-    response = StreamingHttpResponse(stream(restaurant=restaurant, channel=host_channel(restaurant.id),
-                                            render=render_fn), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return Plan(restaurant=restaurant, channel=host_channel(restaurant.id), render=render_fn)
+
+
+@login_required
+@require_GET
+async def events(request, slug):
+    return (await sync_to_async(stream_plan)(request, slug)).response()
 
 
 def _done(request, restaurant, message, *, status=200, error=False):

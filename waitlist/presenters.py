@@ -5,12 +5,14 @@ the page would render on reload.
 """
 
 import zoneinfo
+from functools import lru_cache
 from datetime import UTC, datetime
 
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -96,7 +98,13 @@ def render_status(*, restaurant: Restaurant, view: DinerView, csrf_token: str) -
 
 
 def render_notice(text: str) -> str:
-    """The host's message, as the same escaped HTML for every diner."""
+    """The host's message, as the same escaped HTML for every diner (rendered once per
+    message and language, not once per diner and change)."""
+    return _notice_html(text, get_language())
+
+
+@lru_cache(maxsize=64)
+def _notice_html(text: str, language: str) -> str:
     return render_to_string("waitlist/_notice.html", {"notice": text})
 
 

@@ -11,12 +11,15 @@ refreshes every restaurant that has open streams, so pages catch up on their own
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
+from django.http import StreamingHttpResponse
 from django_eventstream.event import Event
 from django_eventstream.utils import sse_encode_event
 from django_eventstream.views import Listener, get_listener_manager
@@ -154,6 +157,56 @@ def wake(restaurant_id: int) -> None:
 bus = Bus()
 
 Render = Callable[[live.LiveView], dict[str, str]]
+
+HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
+           (b"x-accel-buffering", b"no"), (b"x-content-type-options", b"nosniff")]
+
+
+@dataclass
+class Plan:
+    """What one stream will send, decided by a view before the first byte (restaurant,
+    rights, which party), so that serving it needs no request, session or thread."""
+
+    restaurant: Restaurant
+    channel: str
+    render: Render
+    min_version: int | None = None
+
+    def body(self) -> AsyncIterator[str]:
+        return stream(restaurant=self.restaurant, channel=self.channel, render=self.render,
+                      min_version=self.min_version)
+
+    def response(self) -> StreamingHttpResponse:
+        """As a Django response (for the test client and any non-ASGI server)."""
+        response = StreamingHttpResponse(self.body(), content_type="text/event-stream")
+        for name, value in HEADERS[1:]:
+            response[name.decode()] = value.decode()
+        return response
+
+
+async def serve(plan: Plan, receive, send) -> None:
+    """Send ``plan``'s stream over ASGI until the client goes away."""
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+    body = plan.body()
+    gone = asyncio.ensure_future(_disconnected(receive))
+    try:
+        while True:
+            chunk = asyncio.ensure_future(anext(body))
+            done, _ = await asyncio.wait({chunk, gone}, return_when=asyncio.FIRST_COMPLETED)
+            if gone in done:
+                chunk.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await chunk  # the generator must be idle before it can be closed
+                return
+            await send({"type": "http.response.body", "body": chunk.result().encode(), "more_body": True})
+    finally:
+        gone.cancel()
+        await body.aclose()
+
+
+async def _disconnected(receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 async def stream(*, restaurant: Restaurant, channel: str, render: Render,

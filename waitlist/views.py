@@ -8,7 +8,7 @@ Requests with ``Accept: application/json`` get JSON instead of HTML.
 import uuid
 
 from asgiref.sync import sync_to_async
-from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,7 +26,7 @@ from .errors import NotReady, RestaurantClosed, UnknownParty, WaitlistError
 from .events import restaurant_channel
 from .forms import JoinForm
 from .presenters import render_notice, render_place, render_status, status_context, status_json, status_key
-from .stream import stream
+from .stream import Plan
 from .types import DINING
 
 
@@ -178,28 +178,24 @@ def personal_link(request, slug, token):
     return HttpResponseRedirect(reverse("waitlist:page", args=[slug]), status=303)
 
 
+def stream_plan(request, slug) -> Plan:
+    """This browser's own status as SSE. The party comes from the session, never from the
+    request, so a client cannot listen to another party. Without a party: the public
+    aggregates of the join page. (Served by config/asgi.py without a thread per stream;
+    ``events`` below serves the same through Django.)"""
+    restaurant = _restaurant(slug)
+    party = diners.current_party(request, restaurant)
+    csrf_token = get_token(request)
+    if party is None:
+        return Plan(restaurant=restaurant, channel=restaurant_channel(restaurant.id),
+                    render=_public_renderer(restaurant))
+    return Plan(restaurant=restaurant, channel=restaurant_channel(restaurant.id),
+                render=_diner_renderer(restaurant, party, csrf_token), min_version=party.version)
+
+
 @require_GET
 async def events(request, slug):
-    """This browser's own status as SSE. The party comes from the session, never from the
-    request, so a client cannot listen to another party."""
-    restaurant = await sync_to_async(lookup.by_slug)(slug)
-    if restaurant is None:
-        raise Http404(_("Unknown restaurant."))
-    token = await diners.acurrent_token(request, restaurant)
-    party = None
-    if token:
-        try:
-            party = await sync_to_async(queue.find_by_token)(restaurant=restaurant, token=token)
-        except UnknownParty:
-            party = None
-    csrf_token = await sync_to_async(get_token)(request)
-    render_fn = _diner_renderer(restaurant, party, csrf_token) if party else _public_renderer(restaurant)
-    response = StreamingHttpResponse(stream(restaurant=restaurant, channel=restaurant_channel(restaurant.id),
-                                            render=render_fn, min_version=party.version if party else None),
-                                     content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return (await sync_to_async(stream_plan)(request, slug)).response()
 
 
 def _diner_renderer(restaurant, party, csrf_token):
