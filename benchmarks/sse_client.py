@@ -61,9 +61,9 @@ class Connection:
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
+        self.cookies = {k.decode(): v.decode() for k, v in COOKIE.findall(head)}
         length = re.search(rb"content-length:\s*(\d+)", head, re.I)
-        if length:
-            await self.reader.readexactly(int(length.group(1)))
+        self.body = await self.reader.readexactly(int(length.group(1))) if length else b""
         if re.search(rb"connection:\s*close", head, re.I):
             self.close()
         return status

@@ -36,6 +36,7 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 from django.core.exceptions import PermissionDenied  # noqa: E402
 from django.core.handlers.wsgi import WSGIRequest  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
+from django.middleware.csrf import CsrfViewMiddleware  # noqa: E402
 from django.http import Http404  # noqa: E402
 from django.urls import Resolver404, resolve, reverse  # noqa: E402
 from django.utils.functional import SimpleLazyObject  # noqa: E402
@@ -107,6 +108,9 @@ def _plan_stream(scope, view_path: str, staff: bool, kwargs: dict):
         engine = import_string(settings.SESSION_ENGINE)
         request.session = engine.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
         request.user = SimpleLazyObject(lambda: get_user(request))
+        # Read the CSRF cookie as the middleware would, so forms in the stream's fragments
+        # carry a token that matches this browser's cookie.
+        CsrfViewMiddleware(lambda r: None).process_request(request)
         if staff and not request.user.is_authenticated:
             return 302, [(b"location", f"{reverse('login')}?next={request.path}".encode())], b""
         return import_string(view_path)(request, **kwargs)

@@ -18,6 +18,18 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def die_with_parent() -> None:
+    """Run in a child before exec: the kernel kills it when the test or benchmark that
+    started it dies, so no stray server outlives an interrupted run (Linux)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -93,7 +105,8 @@ class Server:
         args = [binary(), str(self.write_config())]
         if self.sentinel:
             args.append("--sentinel")
-        self.process = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        preexec_fn=die_with_parent)
         wait_until(lambda: self.client().ping(), 10, what=f"server on {self.port}")
         return self
 
@@ -153,7 +166,7 @@ class AppServer:
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         wait_until(lambda: socket.create_connection(("127.0.0.1", self.port), 0.2).close() or True, 30,
                    what="app server")
         return self

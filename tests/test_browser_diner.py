@@ -53,7 +53,7 @@ class DinerInBrowserTests(BrowserTestCase):
         diner.get_by_role("button", name="I'm here, check in").click()
         diner.wait_for_selector(".state-dining")
         first = diner.locator("[data-since]").inner_text()
-        diner.wait_for_timeout(1200)
+        diner.wait_for_timeout(2200)
         assert diner.locator("[data-since]").inner_text() != first  # the service timer runs
         self.shot(diner, "05-seated")
 

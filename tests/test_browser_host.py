@@ -46,10 +46,41 @@ class HostAndDinerTests(BrowserTestCase):
         tile = host.locator(".tile-occupied:has-text('T3')")
         tile.wait_for(timeout=2000)
         first = tile.locator("[data-since]").inner_text()
-        host.wait_for_timeout(1200)
+        host.wait_for_timeout(2200)
         assert tile.locator("[data-since]").inner_text() != first  # the service timer runs
         assert "Maya (4)" in tile.inner_text()
         self.shot(host, "12-host-dashboard-seated")
 
         # No horizontal scrolling on a tablet in landscape.
         assert host.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    def test_a_busy_floor_fits_a_landscape_tablet(self):
+        from waitlist import queue
+
+        restaurant = self.restaurant
+        tables = {t.label: t.id for t in restaurant.tables.all()}
+        names = ["Okafor", "Lindqvist", "Nakamura-Berg", "Dubois", "Alvarez", "Chen", "O'Neill", "Kowalski"]
+        parties = [queue.join(restaurant=restaurant, name=name, size=(2, 4, 6, 2, 3, 1, 2, 4)[n],
+                              preference=("table", "table", "table", "either", "table", "counter", "either", "table")[n],
+                              diner=f"busy-{n}", request_id=f"busy-request-{n}").party_id
+                   for n, name in enumerate(names)]
+        queue.offer(restaurant=restaurant, party_id=parties[0], table_ids=[tables["T1"]], kind="table")
+        queue.check_in(restaurant=restaurant, party_id=parties[0])
+        queue.offer(restaurant=restaurant, party_id=parties[1], table_ids=[tables["T3"]], kind="table")
+        queue.offer(restaurant=restaurant, party_id=parties[5], table_ids=[tables["C1"]], kind="counter")
+        queue.check_in(restaurant=restaurant, party_id=parties[5])
+        queue.clear_table(restaurant=restaurant, table_id=tables["T2"])
+
+        host = self.new_page(TABLET)
+        host.goto("/accounts/login/?next=/host/bistro/")
+        host.get_by_label("Username").fill("hostess")
+        host.get_by_label("Password").fill("floor-pass-123")
+        host.get_by_role("button", name="Sign in").click()
+        host.wait_for_selector(".tile-occupied")
+        assert host.locator("#queue .row").count() == 6  # one ready, five waiting
+        assert host.locator(".tile-held").count() == 1
+        assert host.locator(".tile-cleaning").count() == 1
+        assert host.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        for button in host.locator(".row-actions .btn").all()[:6]:
+            assert button.bounding_box()["height"] >= 40  # a finger, not a mouse
+        self.shot(host, "13-host-dashboard-busy")

@@ -36,6 +36,9 @@ KEEPALIVE_SECONDS = 15
 PING_SECONDS = 5
 RETRY_MS = 2000
 ESTIMATE_EVERY_SECONDS = 2.0
+# On a busy night changes arrive faster than a thousand streams can be written to; those
+# within this interval are sent together (places stay well under a second late).
+MIN_REFRESH_SECONDS = 0.25
 # Sent first: some proxies hold back the start of a response until it has some size.
 PADDING = ":" + " " * 2048 + "\n\n"
 
@@ -120,19 +123,22 @@ class Bus:
         """Places first, estimates after: every stream gets its new place as soon as the
         snapshot is read, and its new estimate once the simulation for the whole queue is
         done. While further changes are already waiting, the simulation waits for them,
-        but never more than ESTIMATE_EVERY_SECONDS, so a busy night still gets estimates."""
+        but never more than ESTIMATE_EVERY_SECONDS, so a busy night still gets estimates.
+        Rounds start at most every MIN_REFRESH_SECONDS; changes in between coalesce."""
+        last_round = 0.0
         try:
             while True:
+                await asyncio.sleep(max(0.0, MIN_REFRESH_SECONDS - (time.monotonic() - last_round)))
+                last_round = time.monotonic()
                 self.dirty.discard(restaurant_id)
                 try:
                     restaurant = await sync_to_async(_rebuild, thread_sensitive=False)(restaurant_id)
                     wake(restaurant_id)
                     overdue = time.monotonic() - self.estimated_at.get(restaurant_id, 0) > ESTIMATE_EVERY_SECONDS
-                    if restaurant_id in self.dirty and not overdue:
-                        continue
-                    await sync_to_async(live.with_estimates, thread_sensitive=False)(restaurant)
-                    self.estimated_at[restaurant_id] = time.monotonic()
-                    wake(restaurant_id)
+                    if restaurant_id not in self.dirty or overdue:
+                        await sync_to_async(live.with_estimates, thread_sensitive=False)(restaurant)
+                        self.estimated_at[restaurant_id] = time.monotonic()
+                        wake(restaurant_id)
                 except Exception as exc:  # Redis or the database away: the listener loop notices
                     log.warning("refresh of restaurant %s failed: %s", restaurant_id, exc.__class__.__name__)
                     return
@@ -185,23 +191,27 @@ class Plan:
 
 
 async def serve(plan: Plan, receive, send) -> None:
-    """Send ``plan``'s stream over ASGI until the client goes away."""
+    """Send ``plan``'s stream over ASGI until the client goes away. One task pumps the
+    stream, another waits for the disconnect and cancels it: no task per chunk."""
     await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-    body = plan.body()
-    gone = asyncio.ensure_future(_disconnected(receive))
+
+    async def pump() -> None:
+        async for chunk in plan.body():
+            await send({"type": "http.response.body", "body": chunk.encode(), "more_body": True})
+
+    pumping = asyncio.ensure_future(pump())
+
+    async def watch() -> None:
+        await _disconnected(receive)
+        pumping.cancel()
+
+    watcher = asyncio.ensure_future(watch())
     try:
-        while True:
-            chunk = asyncio.ensure_future(anext(body))
-            done, _ = await asyncio.wait({chunk, gone}, return_when=asyncio.FIRST_COMPLETED)
-            if gone in done:
-                chunk.cancel()
-                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                    await chunk  # the generator must be idle before it can be closed
-                return
-            await send({"type": "http.response.body", "body": chunk.result().encode(), "more_body": True})
+        with contextlib.suppress(asyncio.CancelledError):
+            await pumping
     finally:
-        gone.cancel()
-        await body.aclose()
+        watcher.cancel()
+        pumping.cancel()
 
 
 async def _disconnected(receive) -> None:

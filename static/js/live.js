@@ -39,9 +39,14 @@
   }
 
   function syncClock() {
-    // The page carries the server's time when it was drawn; pushed fragments do not.
+    // The page carries the server's time when it was drawn; pushed fragments do not. The
+    // server drew it just before the response began, so compare with that moment on this
+    // device's clock, not with now (scripts may load long after).
     var at = Number(document.body.getAttribute("data-now"));
-    if (at) { offset = at - Date.now(); }
+    if (!at) { return; }
+    var nav = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    var drawnAt = nav && nav.responseStart ? performance.timeOrigin + nav.responseStart : Date.now();
+    offset = at - drawnAt;
   }
 
   function beep() {
@@ -101,7 +106,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     syncClock();
     refresh(document);
-    setInterval(tick, 1000);
+    setInterval(tick, 500);  // twice a second, so the seconds change on time
 
     var optin = document.querySelector("[data-alerts-optin]");
     if (optin && "Notification" in window && Notification.permission === "default") {
