@@ -8,6 +8,8 @@ hosts or processes acting at once cannot seat two parties at one table: the lose
 
 import logging
 
+from django.utils.translation import gettext as _
+
 from restaurants.layout import layout_for
 from restaurants.models import Restaurant, SeatingPolicy
 from waitlist import queue
@@ -46,14 +48,15 @@ def offer_table(*, restaurant: Restaurant, party_id: int, table_id: int, now_ms:
     layout = layout_for(restaurant)
     unit = layout.unit(table_id)
     if unit is None:
-        raise UnknownParty("That table is not in this restaurant.")
+        raise UnknownParty(_("That table is not in this restaurant."))
     snapshot = queue.snapshot(restaurant=restaurant)
     party = snapshot.party(party_id)
     if party is None or party.state != "waiting":
         raise StaleAction()
     waiting = WaitingParty(id=party.id, size=party.size, preference=party.preference, joined_ms=party.joined_ms)
     if not waiting.accepts(unit.kind):
-        raise WaitlistError("That party asked for %s seating." % ("counter" if unit.kind == TABLE else "table"))
+        raise WaitlistError(_("That party asked for counter seating.") if unit.kind == TABLE
+                            else _("That party asked for a table."))
     free = [u for u in free_units(snapshot, layout) if u.kind == unit.kind]
     if unit.kind == COUNTER:
         # The chosen seat and the free seats right after it (placements() only starts at the
@@ -61,11 +64,13 @@ def offer_table(*, restaurant: Restaurant, party_id: int, table_id: int, now_ms:
         run = next((r for r in counter_runs(free) if unit in r), [])
         seats = run[run.index(unit):][: party.size] if run else []
         if len(seats) < party.size:
-            raise WaitlistError("There are not %d free counter seats together from %s." % (party.size, unit.label))
+            raise WaitlistError(_("There are not %(n)d free counter seats together from %(seat)s.")
+                                % {"n": party.size, "seat": unit.label})
         table_ids = tuple(u.id for u in seats)
     else:
         if unit.seats < party.size:
-            raise WaitlistError("%s seats %d; that party is %d." % (unit.label, unit.seats, party.size))
+            raise WaitlistError(_("%(table)s seats %(seats)d; that party is %(size)d.")
+                                % {"table": unit.label, "seats": unit.seats, "size": party.size})
         table_ids = (table_id,)
     return queue.offer(restaurant=restaurant, party_id=party_id, table_ids=table_ids, kind=unit.kind, now_ms=now_ms)
 

@@ -89,7 +89,7 @@ def test_offer_counter_seats_that_are_not_together_is_refused(hosting, restauran
 
 @pytest.mark.parametrize(("size", "pref", "label", "message"), [
     (4, "table", "T1", "T1 seats 2; that party is 4."),
-    (2, "table", "C1", "That party asked for table seating."),
+    (2, "table", "C1", "That party asked for a table."),
     (2, "counter", "T2", "That party asked for counter seating."),
 ])
 def test_offer_a_table_that_does_not_suit_the_party_is_refused(hosting, restaurant, t, size, pref, label, message):

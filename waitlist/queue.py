@@ -9,6 +9,7 @@ import json
 import secrets
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from restaurants.layout import layout_for
 from restaurants.models import Preference, Restaurant
@@ -47,7 +48,7 @@ def join(*, restaurant: Restaurant, name: str, size: int, preference: str, diner
         raise WaitlistError(_preference_message(restaurant))
     name = name.strip()
     if not name or len(name) > NAME_MAX:
-        raise WaitlistError("A party name of 1 to 60 characters is needed.")
+        raise WaitlistError(_("A party name of 1 to 60 characters is needed."))
     token = new_token()
     low, high = quote if quote else ("", "")
     limit, window = _rate_limit() if client else (0, 0)
@@ -67,7 +68,7 @@ def _rate_limit() -> tuple[int, int]:
 
 def _preference_message(restaurant: Restaurant) -> str:
     offered = ", ".join(str(Preference(p).label) for p in layout_for(restaurant).preferences)
-    return f"That seating is not offered here. Choose one of: {offered}."
+    return _("That seating is not offered here. Choose one of: %(offered)s.") % {"offered": offered}
 
 
 def leave(*, restaurant: Restaurant, party_id: int, state: str = "left", reason: str = "left",
