@@ -143,7 +143,9 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            # django-redis does not speak Cluster: with REDIS_CLUSTER, point this at a plain
+            # Redis (or one cluster-free node) for sessions and cache.
+            "LOCATION": os.getenv("CACHE_REDIS_URL", REDIS_URL),
             "OPTIONS": {
                 "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
                 "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
