@@ -67,6 +67,6 @@ class ServiceUnavailableMiddleware:
         if is_outage(exception):
             from .views import unavailable
 
-            log.warning("outage path=%s error=%s", request.path, exception.__class__.__name__)
+            log.warning("outage path=%s error=%s: %s", request.path, exception.__class__.__name__, exception)
             return unavailable(request)
         return None

@@ -92,6 +92,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Named explicitly: live test servers (channels' DaphneProcess) switch to the TEST name in
+# the forked server, after pytest-django already switched the parent to it.
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Browser tests serve from another process, so the test database must be a file; the
     # test plugin names it per test run so two runs on one checkout do not collide.
