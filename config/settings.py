@@ -173,6 +173,9 @@ EVENTSTREAM_REDIS_CHANNEL = "events_channel"
 JOIN_RATE_LIMIT = os.getenv("JOIN_RATE_LIMIT", "10/600")  # joins per client per seconds
 ENDED_PARTY_TTL = envint("ENDED_PARTY_TTL", 12 * 3600)  # how long a finished party's page still answers
 TIMER_POLL_SECONDS = float(os.getenv("TIMER_POLL_SECONDS", "0.5"))
+# How long a server process may use a restaurant row without reading it again (admin
+# changes reach other processes within this).
+RESTAURANT_CACHE_SECONDS = float(os.getenv("RESTAURANT_CACHE_SECONDS", "2"))
 # Serves /bench/bare, the do-nothing POST view the join benchmark compares against.
 BENCHMARK_ENDPOINTS = envbool("BENCHMARK_ENDPOINTS")
 

