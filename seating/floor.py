@@ -36,9 +36,9 @@ def floor_from(snapshot: Snapshot, layout: Layout) -> Floor:
         party = parties.get(state.party_id) if state.party_id else None
         seats_used = sum(layout.by_id[t].seats for t in party.table_ids if t in layout.by_id) if party else unit.seats
         if state.state == "occupied":
-            busy[unit.id] = Busy("occupied", state.since_ms or 0, seats_used)
+            busy[unit.id] = Busy("occupied", state.since_ms or 0, seats_used, state.party_id)
         elif state.state == "cleaning":
             busy[unit.id] = Busy("cleaning", state.since_ms or 0, unit.seats)
         elif state.party_id is not None:
-            busy[unit.id] = Busy("held", state.since_ms or 0, seats_used)
+            busy[unit.id] = Busy("held", state.since_ms or 0, seats_used, state.party_id)
     return Floor(units=layout.units, busy=busy, waiting=waiting_parties(snapshot))

@@ -1,12 +1,16 @@
-"""Turn times learnt from visit history, for the wait estimator.
+"""What the visit history says about a restaurant's turns, for the wait estimator.
 
-Completed visits give observed meal lengths by kind and table size; with enough of them
-the estimator uses them instead of the restaurant's defaults. Loaded at most once a few
-minutes per process, since history changes slowly and the estimator runs on every change.
+From the visits of the last ``HISTORY_DAYS``: meal lengths by kind and table size and by
+kind and party size, how long called parties take to reach the host stand, how many never
+come, how many in line give up and when, and how long a table takes to clean. With too
+little history the estimator falls back to the restaurant's defaults. Loaded at most once
+a few minutes per process, since history changes slowly and the estimator runs on every
+change.
 """
 
 import threading
 import time
+import zoneinfo
 from datetime import timedelta
 
 from django.utils import timezone
@@ -17,11 +21,21 @@ from .estimator import TurnModel
 
 HISTORY_DAYS = 28
 RELOAD_SECONDS = 300
+# A gap between a table's meal ending and its next call longer than this was not cleaning
+# (nobody who fitted was waiting).
+MAX_CLEANING_MINUTES = 20
+MIN_ARRIVAL_DAYS = 3
 _cache: dict[int, tuple[float, TurnModel]] = {}
+# Models set from outside (the simulator runs on a virtual clock, so wall-clock expiry
+# would make its nights depend on how fast the machine is).
+_pinned: dict[int, TurnModel] = {}
 _lock = threading.Lock()
 
 
 def turn_model(restaurant: Restaurant) -> TurnModel:
+    pinned = _pinned.get(restaurant.id)
+    if pinned is not None:
+        return pinned
     cached = _cache.get(restaurant.id)
     if cached and time.monotonic() - cached[0] < RELOAD_SECONDS and cached[1].table_minutes == restaurant.default_turn_minutes:
         return cached[1]
@@ -31,26 +45,109 @@ def turn_model(restaurant: Restaurant) -> TurnModel:
     return model
 
 
+def _minutes(later, earlier) -> float:
+    return (later - earlier).total_seconds() / 60
+
+
 def load_turn_model(restaurant: Restaurant, *, now=None) -> TurnModel:
-    since = (now or timezone.now()) - timedelta(days=HISTORY_DAYS)
-    rows = (Visit.objects.filter(restaurant=restaurant, outcome=Outcome.COMPLETED, ended_at__gte=since,
-                                 seated_at__isnull=False)
-            .values_list("table_kind", "table_seats", "seated_at", "ended_at"))
-    samples: dict[tuple[str, int], list[float]] = {}
-    for kind, seats, seated_at, ended_at in rows:
-        if not kind or not seats:
+    now = now or timezone.now()
+    rows = list(Visit.objects.filter(restaurant=restaurant, ended_at__gte=now - timedelta(days=HISTORY_DAYS),
+                                     ended_at__lte=now)
+                .values_list("outcome", "size", "table_kind", "table_seats", "tables", "joined_at", "notified_at",
+                             "seated_at", "ended_at", "preference"))
+    zone = zoneinfo.ZoneInfo(restaurant.time_zone or "UTC")
+    by_seats: dict[tuple[str, int], list[float]] = {}
+    by_size: dict[tuple[str, int], list[float]] = {}
+    checkins, leaves, meals_by_table, joins = [], [], [], []
+    called = no_shows = left = 0
+    for outcome, size, kind, seats, tables, joined, notified, seated, ended, preference in rows:
+        joins.append((outcome, size, preference, joined))
+        if notified is not None:
+            called += 1
+            no_shows += outcome == Outcome.EXPIRED
+        if outcome == Outcome.LEFT and notified is None:
+            left += 1
+            leaves.append(_minutes(ended, joined))
+        if outcome != Outcome.COMPLETED or seated is None or not kind or not seats:
             continue
-        samples.setdefault((kind, seats), []).append((ended_at - seated_at).total_seconds() / 60)
+        meal = _minutes(ended, seated)
+        by_seats.setdefault((kind, seats), []).append(meal)
+        by_size.setdefault((kind, size), []).append(meal)
+        if notified is not None:
+            checkins.append(_minutes(seated, notified))
+        for label in tables.split(", "):
+            meals_by_table.append((label, notified, ended, joined))
+    cleaning = _cleaning_minutes(meals_by_table)
+    arrivals, mix = _arrivals([(joined.astimezone(zone), size, pref) for _, size, pref, joined in joins])
     return TurnModel(
         table_minutes=float(restaurant.default_turn_minutes),
         counter_minutes=float(restaurant.default_counter_turn_minutes),
-        samples={key: tuple(sorted(values)) for key, values in samples.items()},
+        samples={key: tuple(sorted(values)) for key, values in by_seats.items()},
+        size_samples={key: tuple(sorted(values)) for key, values in by_size.items()},
+        checkin_samples=tuple(sorted(checkins)),
+        no_show_rate=no_shows / called if called >= 20 else 0.0,
+        hold_minutes=float(restaurant.checkin_timeout_minutes),
+        leave_rate=left / len(rows) if len(rows) >= 20 else 0.0,
+        leave_samples=tuple(sorted(leaves)),
+        arrivals=arrivals,
+        arrival_mix=mix,
+        utc_offset_minutes=int(now.astimezone(zone).utcoffset().total_seconds() // 60),
+        **({"cleaning_minutes": cleaning} if cleaning is not None else {}),
     )
+
+
+def _arrivals(joins: list[tuple]) -> tuple[dict[tuple[int, int], float], tuple[tuple[int, str], ...]]:
+    """Expected joins per (weekday, hour), local time: the mean per open day (a day with any
+    join) of that hour, times how busy that weekday is on its own days when there are at
+    least two of them; and who joins, for drawing newcomers."""
+    days = {local.date() for local, _, _ in joins}
+    if len(days) < MIN_ARRIVAL_DAYS:
+        return {}, ()
+    per_hour: dict[int, int] = {}
+    per_weekday: dict[int, int] = {}
+    for local, _, _ in joins:
+        per_hour[local.hour] = per_hour.get(local.hour, 0) + 1
+        per_weekday[local.weekday()] = per_weekday.get(local.weekday(), 0) + 1
+    mean_day = len(joins) / len(days)
+    rates = {}
+    for weekday in range(7):
+        count = sum(1 for day in days if day.weekday() == weekday)
+        factor = per_weekday.get(weekday, 0) / count / mean_day if count >= 2 else 1.0
+        for hour in sorted(per_hour):
+            rates[(weekday, hour)] = per_hour[hour] / len(days) * factor
+    return rates, tuple(sorted((size, pref) for _, size, pref in joins))
+
+
+def _cleaning_minutes(seatings: list[tuple]) -> float | None:
+    """The median gap between a meal ending at a table and the table's next call, when
+    the next party was already waiting: cleaning is what the party waited for."""
+    gaps = []
+    by_table: dict[str, list[tuple]] = {}
+    for label, notified, ended, joined in seatings:
+        by_table.setdefault(label, []).append((notified, ended, joined))
+    for label in sorted(by_table):
+        visits = sorted((v for v in by_table[label] if v[0] is not None), key=lambda v: v[0])
+        for before, after in zip(visits, visits[1:]):
+            gap = _minutes(after[0], before[1])
+            if after[2] <= before[1] and 0 <= gap <= MAX_CLEANING_MINUTES:
+                gaps.append(gap)
+    if len(gaps) < 10:
+        return None
+    gaps.sort()
+    return gaps[len(gaps) // 2]
+
+
+def pin(restaurant_id: int, model: TurnModel) -> None:
+    """Serve ``model`` for this restaurant until ``forget``."""
+    with _lock:
+        _pinned[restaurant_id] = model
 
 
 def forget(restaurant_id: int | None = None) -> None:
     with _lock:
         if restaurant_id is None:
             _cache.clear()
+            _pinned.clear()
         else:
             _cache.pop(restaurant_id, None)
+            _pinned.pop(restaurant_id, None)

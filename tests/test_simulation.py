@@ -1,0 +1,169 @@
+"""The restaurant simulator (seating/simulation/, ``manage.py simulate``): it drives the real
+queue, strategies and timer worker on a virtual clock against the test session's Valkey
+and database, and scores the wait quotes. Also the metrics and baselines on hand-made
+numbers, and what ``seating.turns`` learns from visit history."""
+
+import time
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from restaurants.models import Restaurant, Visit
+from seating import turns
+from seating.simulation import metrics
+from seating.simulation.baselines import Baselines, Floorplan
+from tests.conftest import make_restaurant
+
+
+def simulate(*args) -> str:
+    out = StringIO()
+    call_command("simulate", *args, stdout=out)
+    return out.getvalue()
+
+
+# --- end to end ----------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_smoke_scenario_runs_end_to_end_and_prints_the_table():
+    started = time.perf_counter()
+    output = simulate("--scenario", "smoke", "--seed", "3")
+    assert time.perf_counter() - started < 30
+    assert "scenario smoke, seed 3: 1 measured night(s) after 2 night(s) of history" in output
+    for row in ("ours (range midpoint)", "rule of thumb", "last 30 (NextMe)", "size x hour (TablesReady)"):
+        assert row in output
+    assert "walked away at join:" in output and "no-shows:" in output
+    assert "MAE ours / best baseline" in output
+    # Everything it wrote is gone again: the database rows and the live queue.
+    assert not Restaurant.objects.filter(slug__startswith="sim-").exists()
+    assert not Visit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_same_seed_same_output_and_another_seed_differs():
+    first = simulate("--scenario", "smoke", "--seed", "5")
+    assert simulate("--scenario", "smoke", "--seed", "5") == first
+    assert simulate("--scenario", "smoke", "--seed", "6") != first
+
+
+@pytest.mark.django_db
+def test_report_scores_every_called_party():
+    from seating import simulation
+
+    report = simulation.run("smoke", 4)
+    called = [d for d in report.diners if d.called_ms is not None]
+    assert report.table[metrics.OURS].count == len(called) > 0
+    for diner in called:
+        assert diner.quote is not None and diner.waited_minutes >= 0
+        assert set(diner.baselines) == {"rule_of_thumb", "last_30", "history"}
+    assert all(d.quote is None or d.quote[0] < d.quote[1] for d in report.diners)
+
+
+def test_unknown_scenario_is_refused():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="unknown scenario"):
+        simulate("--scenario", "nope")
+
+
+# --- metrics -------------------------------------------------------------------------------
+
+def test_mean_absolute_error_and_percentile():
+    assert metrics.mean_absolute_error([10, 20, 30], [12, 20, 24]) == pytest.approx(8 / 3)
+    assert metrics.mean_absolute_error([], []) == 0.0
+    errors = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert metrics.percentile(errors, 0.9) == 9  # nearest rank: 9 of the 10 are at or below it
+    assert metrics.percentile([4.0], 0.9) == 4.0
+    assert metrics.percentile(list(reversed(errors)), 0.5) == 5
+
+
+def test_too_short_means_more_than_five_minutes_past_the_high_end():
+    highs, actuals = [10, 10, 10, 10], [9, 15, 15.5, 30]
+    assert metrics.share_too_short(highs, actuals) == 0.5  # 15 is not more than 10 + 5
+
+
+def test_accuracy_of_a_range_uses_its_midpoint_and_high_end():
+    class Party:
+        def __init__(self, quote, waited, **baselines):
+            self.quote, self.waited_minutes, self.baselines = quote, waited, baselines
+
+    parties = [Party((10, 20), 15, a=10), Party((0, 4), 12, a=0), Party((30, 40), 30, a=40), Party((5, 9), None, a=1)]
+    table = metrics.score(parties, ("a",))
+    ours = table[metrics.OURS]
+    assert ours.count == 3  # the party still waiting (None) is not scored
+    assert ours.mae == pytest.approx((0 + 10 + 5) / 3)
+    assert ours.p90 == 10
+    assert ours.too_short == pytest.approx(1 / 3)  # 12 > 4 + 5
+    assert table["a"].mae == pytest.approx((5 + 12 + 10) / 3)
+    assert table["a"].too_short == pytest.approx(1 / 3)  # 12 > 0 + 5; 15 is not more than 10 + 5
+    assert metrics.best_baseline(table) == "a"
+    assert metrics.mae_ratio(table) == pytest.approx(15 / 27)
+
+
+# --- baselines -----------------------------------------------------------------------------
+
+def test_rule_of_thumb_counts_tables_that_fit():
+    plan = Floorplan(table_seats=(2, 2, 4, 6), counter_seats=6, tables_combine=False, default_turn_minutes=60)
+    baselines = Baselines(plan)
+    # No history yet: the default turn. A couple fits all four tables.
+    assert baselines.rule_of_thumb(2, "table", ahead=3) == pytest.approx(4 * 60 / 4)
+    # A counter couple: six seats make three places; "either" adds the four tables.
+    assert baselines.rule_of_thumb(2, "counter", ahead=0) == pytest.approx(60 / 3)
+    assert baselines.rule_of_thumb(2, "either", ahead=0) == pytest.approx(60 / 7)
+    for minutes in (30, 50):
+        baselines.finished(minutes)
+    baselines.start_night()
+    assert baselines.rule_of_thumb(6, "table", ahead=1) == pytest.approx(2 * 40 / 1)
+    combined = Baselines(Floorplan((2, 4), 0, True, 60))
+    assert combined.rule_of_thumb(6, "table", ahead=0) == pytest.approx(60)
+
+
+def test_last_thirty_and_history_fall_back_sensibly():
+    baselines = Baselines(Floorplan((2, 4), 0, False, 60))
+    assert baselines.estimate(size=2, preference="table", ahead=0, hour=19)["last_30"] == 0.0
+    for n in range(40):
+        baselines.called(2, 19, float(n))  # the last thirty are 10..39
+    assert baselines.estimate(size=2, preference="table", ahead=0, hour=19)["last_30"] == pytest.approx(24.5)
+    # Tonight's waits are history only from the next night on.
+    assert baselines.history(2, 19) == 0.0
+    baselines.start_night()
+    assert baselines.history(2, 19) == pytest.approx(19.5)
+    assert baselines.history(4, 19) == pytest.approx(19.5)  # no fours: everyone at 19h
+    assert baselines.history(4, 21) == pytest.approx(19.5)  # nobody at 21h: all history
+
+
+# --- what the estimator learns --------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_turn_model_learns_meals_check_ins_no_shows_walk_aways_and_arrivals():
+    restaurant = make_restaurant(default_turn_minutes=90, checkin_timeout_minutes=12)
+    monday = datetime(2030, 1, 7, 18, tzinfo=UTC)
+    visits = []
+    for day in range(4):
+        for n in range(10):
+            joined = monday + timedelta(days=day, minutes=6 * n)
+            called = joined + timedelta(minutes=10)
+            outcome = "expired" if n == 9 else "left" if n == 8 else "completed"
+            visits.append(Visit(
+                restaurant=restaurant, token=f"t{day}-{n}", party_number=n, size=2 if n % 2 else 4, preference="table",
+                outcome=outcome, tables="T1" if n % 2 else "T3", table_seats=2 if n % 2 else 4, table_kind="table",
+                joined_at=joined, notified_at=None if outcome == "left" else called,
+                seated_at=called + timedelta(minutes=2) if outcome == "completed" else None,
+                ended_at=(called + timedelta(minutes=2 + 40 + n) if outcome == "completed"
+                          else called + timedelta(minutes=12) if outcome == "expired" else joined + timedelta(minutes=25))))
+    Visit.objects.bulk_create(visits)
+    model = turns.load_turn_model(restaurant, now=monday + timedelta(days=5))
+    assert model.table_minutes == 90 and model.hold_minutes == 12
+    assert len(model.samples[("table", 2)]) == 16 and len(model.samples[("table", 4)]) == 16
+    assert model.size_samples[("table", 4)][0] == 40.0
+    assert set(model.checkin_samples) == {2.0}
+    assert model.no_show_rate == pytest.approx(4 / 36)
+    assert model.leave_rate == pytest.approx(4 / 40) and set(model.leave_samples) == {25.0}
+    # Ten joins an evening between 18:00 and 18:54: all in the 18h hour, Monday to Thursday.
+    assert model.arrivals[(0, 18)] == pytest.approx(10.0)
+    assert (0, 19) not in model.arrivals
+    assert sorted(set(model.arrival_mix)) == [(2, "table"), (4, "table")]
+    # Only history up to "now" counts, and the live model is cached per restaurant.
+    assert turns.load_turn_model(restaurant, now=monday).samples == {}
+    turns.forget()
