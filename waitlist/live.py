@@ -6,13 +6,9 @@ hosts' streams render from it, so a change costs one snapshot and one estimate f
 whole queue, not a Redis read per diner.
 """
 
-import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-
-from django.db import close_old_connections
 
 from restaurants.layout import Layout, layout_for
 from restaurants.models import Restaurant
@@ -26,10 +22,6 @@ from . import queue
 from .clock import now_ms
 from .types import Party, Snapshot
 
-log = logging.getLogger("waitlist.live")
-
-# A quote for a new party may be this old: joins must not wait for a fresh simulation.
-QUOTE_MAX_AGE_MS = 5_000
 
 
 @dataclass(frozen=True)
@@ -90,19 +82,6 @@ class LiveView:
                 floor, get_strategy(self.restaurant.queue_strategy).choose, policy_for(self.restaurant),
                 turn_model(self.restaurant), self.built_ms, size, preference)
         return self._new_quotes[key]
-
-    def current_waits(self) -> list[tuple[str, int, tuple[int, int] | None]]:
-        """For the public page: the quote for a couple and for the largest party each kind
-        of seating takes (the whole counter is the largest counter party)."""
-        counter_seats = sum(1 for u in self.layout.units if u.kind == COUNTER)
-        rows = []
-        for pref in self.layout.preferences:
-            largest = self.restaurant.max_party_size
-            if pref == COUNTER:
-                largest = min(largest, counter_seats)
-            for size in sorted({min(2, largest), largest}):
-                rows.append((pref, size, self.new_party_quote(size, pref)))
-        return rows
 
     @property
     def waiting_count(self) -> int:
@@ -185,34 +164,6 @@ def view(restaurant: Restaurant, *, min_version: int = 0, max_age_ms: int | None
         if _fresh(current, restaurant, min_version, max_age_ms):
             return current
         return refresh(restaurant)
-
-
-_background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-refresh")
-_pending: set[int] = set()
-
-
-def recent(restaurant: Restaurant) -> LiveView:
-    """A view for the join form and the quote given at join: the cached one even if a few
-    seconds old, refreshed in the background once older than QUOTE_MAX_AGE_MS. A join must
-    not wait for a simulation of the whole queue (with hundreds waiting it takes a good
-    fraction of a second, and holds the interpreter while it runs)."""
-    current = _views.get(restaurant.id)
-    if current is None or not current.estimated or current.restaurant.updated_at != restaurant.updated_at:
-        return view(restaurant)
-    if now_ms() - current.built_ms > QUOTE_MAX_AGE_MS and restaurant.id not in _pending:
-        _pending.add(restaurant.id)
-        _background.submit(_refresh_later, restaurant)
-    return current
-
-
-def _refresh_later(restaurant: Restaurant) -> None:
-    try:
-        view(restaurant, max_age_ms=QUOTE_MAX_AGE_MS)
-    except Exception:  # Redis away: the next request tries again, or answers 503 itself
-        log.warning("background refresh of restaurant %s failed", restaurant.id, exc_info=True)
-    finally:
-        _pending.discard(restaurant.id)
-        close_old_connections()
 
 
 def _fresh(current, restaurant, min_version, max_age_ms) -> bool:

@@ -161,6 +161,24 @@ def find_by_token(*, restaurant: Restaurant, token: str) -> Party:
     return Party.from_script(result)
 
 
+def find_by_diner(*, restaurant: Restaurant, diner: str) -> Party:
+    """The party this browser (its session key) follows here. Raises UnknownParty."""
+    result = scripts.run("find_diner", restaurant_id=restaurant.id, now_ms=0, args=[diner])
+    if result.get("missing"):
+        raise UnknownParty()
+    return Party.from_script(result)
+
+
+def bind_diner(*, restaurant: Restaurant, diner: str, token: str) -> Party:
+    """A personal link opened in a browser: it follows that party from now on."""
+    if not token or len(token) > 64:
+        raise UnknownParty()
+    result = scripts.run("bind", restaurant_id=restaurant.id, now_ms=0, args=[diner, token])
+    if result.get("missing"):
+        raise UnknownParty()
+    return Party.from_script(result)
+
+
 def snapshot(*, restaurant: Restaurant | int) -> Snapshot:
     """Everything the host and the estimator need: queues in order, active parties, tables."""
     restaurant_id = restaurant if isinstance(restaurant, int) else restaurant.id
@@ -175,6 +193,12 @@ def snapshot(*, restaurant: Restaurant | int) -> Snapshot:
         tables={int(tid): TableState.parse(raw) for tid, raw in tables.items()},
         notice=result.get("notice") or "",
     )
+
+
+def set_quote(*, restaurant: Restaurant, party_id: int, quote: tuple[int, int], now_ms: int | None = None) -> bool:
+    """Record the quote of a party that joined before its size had one (see quotes.py)."""
+    return bool(scripts.run("set_quote", restaurant_id=restaurant.id, now_ms=_now(now_ms),
+                            args=[party_id, quote[0], quote[1]]))
 
 
 def announce(*, restaurant: Restaurant, text: str, html: str, now_ms: int | None = None) -> int:

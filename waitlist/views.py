@@ -21,10 +21,10 @@ from restaurants import lookup
 from restaurants.layout import layout_for
 from restaurants.models import Restaurant
 
-from . import diners, live, queue
+from . import diners, live, queue, quotes
 from .errors import NotReady, RestaurantClosed, UnknownParty, WaitlistError
 from .events import restaurant_channel
-from .forms import JoinForm
+from .forms import JoinForm, quick_clean
 from .presenters import render_notice, render_place, render_status, status_context, status_json, status_key
 from .stream import Plan
 from .types import DINING
@@ -46,16 +46,17 @@ def _join_page(request, restaurant, form=None, *, error=None, status=200):
     if form is None:
         form = JoinForm(restaurant=restaurant, preferences=layout.preferences,
                         initial={"request_id": uuid.uuid4().hex, "size": 2})
-    current = live.recent(restaurant)
+    current = quotes.current(restaurant)
+    view = live.cached(restaurant.id) or live.view(restaurant)
     if _wants_json(request):
         return JsonResponse({"state": None, "open": restaurant.is_open, "error": error and str(error),
                              "errors": form.errors.get_json_data() if form.is_bound else {},
-                             "parties_waiting": current.waiting_count,
+                             "parties_waiting": view.waiting_count,
                              "current_wait": [{"preference": p, "size": s, "low": w and w[0], "high": w and w[1]}
-                                              for p, s, w in current.current_waits()]}, status=status)
+                                              for p, s, w in current.rows]}, status=status)
     return render(request, "waitlist/join.html", {
-        "restaurant": restaurant, "form": form, "error": error, "live": current,
-        "waits": current.current_waits() if restaurant.is_open else [], "notice": current.snapshot.notice,
+        "restaurant": restaurant, "form": form, "error": error, "waiting_count": view.waiting_count,
+        "waits": current.rows if restaurant.is_open else [], "notice": view.snapshot.notice,
     }, status=status)
 
 
@@ -89,7 +90,7 @@ def page(request, slug):
         # This browser's id now, with the form: a double-submitted form (a second POST
         # before the first answer came back) then carries the same session, so the
         # request id makes one party.
-        diners.diner_key(request)
+        diners.browser_key(request)
         return _join_page(request, restaurant)
     return _status_page(request, restaurant, party)
 
@@ -97,21 +98,28 @@ def page(request, slug):
 @require_POST
 def join(request, slug):
     restaurant = _restaurant(slug)
-    form = JoinForm(request.POST, restaurant=restaurant, preferences=layout_for(restaurant).preferences)
+    preferences = layout_for(restaurant).preferences
     if not restaurant.is_open:
+        form = JoinForm(request.POST, restaurant=restaurant, preferences=preferences)
         return _join_page(request, restaurant, form, error=RestaurantClosed.message, status=409)
-    if not form.is_valid():
-        return _join_page(request, restaurant, form, status=400)
-    data = form.cleaned_data
-    quote = live.recent(restaurant).new_party_quote(data["size"], data["preference"])
+    data = quick_clean(request.POST, restaurant=restaurant, preferences=preferences)
+    if data is None:
+        form = JoinForm(request.POST, restaurant=restaurant, preferences=preferences)
+        if not form.is_valid():
+            return _join_page(request, restaurant, form, status=400)
+        data = form.cleaned_data
+    known, quote = quotes.current(restaurant, max_age_ms=quotes.JOIN_QUOTE_MAX_AGE_MS).known(
+        data["size"], data["preference"])
     try:
         result = queue.join(restaurant=restaurant, name=data["name"], size=data["size"],
-                            preference=data["preference"], diner=diners.diner_key(request),
+                            preference=data["preference"], diner=diners.browser_key(request),
                             request_id=data["request_id"] or uuid.uuid4().hex, quote=quote,
                             client=request.META.get("REMOTE_ADDR", ""))
     except WaitlistError as exc:
+        form = JoinForm(request.POST, restaurant=restaurant, preferences=preferences)
         return _join_page(request, restaurant, form, error=exc.message, status=exc.status)
-    diners.bind(request, restaurant, result.token)
+    if result.created and not known:
+        quotes.record_later(restaurant, result.party_id, data["size"], data["preference"])
     if _wants_json(request):
         party = queue.status(restaurant=restaurant, party_id=result.party_id)
         return _status_page(request, restaurant, party, status=201 if result.created else 200)
@@ -171,10 +179,9 @@ def personal_link(request, slug, token):
     """Open a party's status in any browser: binds this session to the party."""
     restaurant = _restaurant(slug)
     try:
-        party = queue.find_by_token(restaurant=restaurant, token=token)
+        diners.follow(request, restaurant, token)
     except UnknownParty:
-        raise Http404(_("This waitlist link is not valid or has expired."))
-    diners.bind(request, restaurant, party.token)
+        raise Http404(_("This waitlist link is not valid or has expired.")) from None
     return HttpResponseRedirect(reverse("waitlist:page", args=[slug]), status=303)
 
 
@@ -227,9 +234,10 @@ def _public_renderer(restaurant):
     from django.template.loader import render_to_string
 
     async def render_fn(current):
-        waits = await sync_to_async(current.current_waits, thread_sensitive=False)() if restaurant.is_open else []
-        return {"waits": render_to_string("waitlist/_waits.html",
-                                          {"restaurant": restaurant, "live": current, "waits": waits}),
+        known = await sync_to_async(quotes.current, thread_sensitive=False)(restaurant)
+        return {"waits": render_to_string("waitlist/_waits.html", {
+                    "restaurant": restaurant, "waiting_count": current.waiting_count,
+                    "waits": known.rows if restaurant.is_open else []}),
                 "notice": render_notice(current.snapshot.notice)}
 
     return render_fn

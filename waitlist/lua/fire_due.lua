@@ -16,6 +16,7 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', K.due, '-inf', NOW, 'LIMIT',
   if kind == 'gc' then
     if p then
       if p.tk then redis.call('HDEL', K.tokens, p.tk) end
+      if p.d and redis.call('HGET', K.diners, p.d) == pid then redis.call('HDEL', K.diners, p.d) end
       redis.call('DEL', pkey(pid))
     end
   elseif p and kind == 'hold' and p.st == 'ready' and tonumber(p.dl) <= NOW then

@@ -1,0 +1,134 @@
+"""Quotes for parties not yet in line: the join page's wait table and the quote recorded
+when a party joins.
+
+A quote simulates the restaurant's future once more with the newcomer appended, which
+with a long line takes a tenth of a second or more of CPU. So quotes never hold up a
+request: each restaurant's are computed once, kept, and recomputed in the background when
+older than QUOTE_MAX_AGE_MS. Only the very first page of a restaurant waits for them. A
+join whose size has no quote yet records one a moment later, computed the same way.
+"""
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django.db import close_old_connections
+
+from restaurants.models import Restaurant
+from seating.types import COUNTER
+
+from . import live, queue
+from .clock import now_ms
+
+log = logging.getLogger("waitlist.quotes")
+
+QUOTE_MAX_AGE_MS = 5_000
+# A join records the quote its diner was shown on the form moments before; it only asks
+# for a fresh computation when even that is old (nobody has opened the form for a while).
+JOIN_QUOTE_MAX_AGE_MS = 60_000
+
+
+@dataclass
+class Quotes:
+    built_ms: int
+    version: int
+    updated_at: object  # the restaurant row's, so an admin change recomputes
+    by_party: dict[tuple[int, str], tuple[int, int] | None] = field(default_factory=dict)
+    rows: list[tuple[str, int, tuple[int, int] | None]] = field(default_factory=list)
+
+    def known(self, size: int, preference: str) -> tuple[bool, tuple[int, int] | None]:
+        key = (size, preference)
+        return key in self.by_party, self.by_party.get(key)
+
+
+_quotes: dict[int, Quotes] = {}
+_background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotes")
+_pending: set[int] = set()
+_lock = threading.Lock()
+
+
+def display_sizes(view: live.LiveView) -> list[tuple[str, int]]:
+    """For the join page: a couple and the largest party each kind of seating takes (the
+    whole counter is the largest counter party)."""
+    counter_seats = sum(1 for u in view.layout.units if u.kind == COUNTER)
+    rows = []
+    for preference in view.layout.preferences:
+        largest = view.restaurant.max_party_size
+        if preference == COUNTER:
+            largest = min(largest, counter_seats)
+        rows += [(preference, size) for size in sorted({min(2, largest), largest})]
+    return rows
+
+
+def compute(restaurant: Restaurant, extra: tuple[int, str] | None = None) -> Quotes:
+    view = live.view(restaurant)
+    previous = _quotes.get(restaurant.id)
+    wanted = display_sizes(view)
+    # Sizes asked for by joins since the last computation stay in the set.
+    keys = {(size, preference) for preference, size in wanted}
+    if previous is not None and previous.updated_at == restaurant.updated_at:
+        keys |= set(previous.by_party)
+    if extra:
+        keys.add(extra)
+    by_party = {key: view.new_party_quote(*key) for key in sorted(keys)}
+    result = Quotes(built_ms=now_ms(), version=view.version, updated_at=restaurant.updated_at, by_party=by_party,
+                    rows=[(preference, size, by_party[(size, preference)]) for preference, size in wanted])
+    _quotes[restaurant.id] = result
+    return result
+
+
+def current(restaurant: Restaurant, *, max_age_ms: int = QUOTE_MAX_AGE_MS) -> Quotes:
+    """This restaurant's quotes: at once, recomputed in the background when older than
+    ``max_age_ms`` (and only if the restaurant changed since)."""
+    cached = _quotes.get(restaurant.id)
+    if cached is None or cached.updated_at != restaurant.updated_at:
+        return compute(restaurant)
+    if now_ms() - cached.built_ms > max_age_ms:
+        cached_view = live.cached(restaurant.id)
+        if cached_view is not None and cached_view.version == cached.version:
+            cached.built_ms = now_ms()  # nothing changed: still right
+        else:
+            _later(restaurant)
+    return cached
+
+
+def record_later(restaurant: Restaurant, party_id: int, size: int, preference: str) -> None:
+    """Compute the quote of a party that joined before its size had one, and store it."""
+    def job():
+        quote = compute(restaurant, extra=(size, preference)).by_party.get((size, preference))
+        if quote is not None:
+            queue.set_quote(restaurant=restaurant, party_id=party_id, quote=quote)
+
+    _background.submit(_guarded, job)
+
+
+def _later(restaurant: Restaurant) -> None:
+    with _lock:
+        if restaurant.id in _pending:
+            return
+        _pending.add(restaurant.id)
+
+    def job():
+        try:
+            compute(restaurant)
+        finally:
+            _pending.discard(restaurant.id)
+
+    _background.submit(_guarded, job)
+
+
+def _guarded(job) -> None:
+    try:
+        job()
+    except Exception:  # Redis away: the next page tries again, or answers 503 itself
+        log.warning("background quote failed", exc_info=True)
+    finally:
+        close_old_connections()
+
+
+def forget(restaurant_id: int | None = None) -> None:
+    if restaurant_id is None:
+        _quotes.clear()
+    else:
+        _quotes.pop(restaurant_id, None)
