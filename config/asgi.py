@@ -47,7 +47,7 @@ from waitlist.stream import Plan, serve  # noqa: E402
 
 # Enough threads to overlap a few requests waiting on Redis or the database; the GIL makes
 # more pointless.
-_pool = ThreadPoolExecutor(max_workers=int(os.getenv("WEB_THREADS", "8")), thread_name_prefix="web")
+_pool = ThreadPoolExecutor(max_workers=int(os.getenv("WEB_THREADS", "16")), thread_name_prefix="web")
 
 # URL name -> the view function that plans the stream (and whether it needs a staff login).
 STREAMS = {

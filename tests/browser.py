@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from channels.testing import ChannelsLiveServerTestCase
 
+from tests.live import SpawnedDaphneProcess
+
 # Playwright's sync API keeps an event loop on the test thread; the test itself only sets
 # up data through the ORM between browser steps, never concurrently with it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -28,6 +30,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 @pytest.mark.browser
 class BrowserTestCase(ChannelsLiveServerTestCase):
     host = "127.0.0.1"
+    ProtocolServerProcess = SpawnedDaphneProcess
 
     @classmethod
     def setUpClass(cls):

@@ -7,7 +7,6 @@ SQLite under var/ unless DATABASE_URL says otherwise (the second CI pass uses Po
 
 import os
 import shutil
-import sys
 import tempfile
 
 import pytest
@@ -46,18 +45,3 @@ def _stop():
 def pytest_report_header(config):
     return f"redis: {os.environ.get('REDIS_URL')}" + (" (embedded valkey)" if _server else "")
 
-
-def _forget_inherited_db_connections():
-    """Live test servers are forked from the test process. A database connection the child
-    inherits shares its socket with the parent's: on PostgreSQL, using it from both breaks
-    both. The child drops it (without closing it, which would end the parent's too) and
-    opens its own."""
-    if "django.db" not in sys.modules:
-        return
-    from django.db import connections
-
-    for connection in connections.all(initialized_only=True):
-        connection.connection = None
-
-
-os.register_at_fork(after_in_child=_forget_inherited_db_connections)

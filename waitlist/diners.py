@@ -1,8 +1,13 @@
-"""Which party belongs to this browser. The session keeps the party's token per restaurant;
-nothing a browser sends can point it at another party, except that party's own personal
-link, which carries the (unguessable) token itself."""
+"""Which party a browser follows. A browser is its Django session; the live queue keeps,
+next to the parties, which session follows which party (written by the join and
+personal-link scripts in the same step as the party itself). Nothing a browser sends can
+point it at another party, except that party's own personal link, whose token is
+unguessable.
+"""
 
-import secrets
+import threading
+import time
+from collections import OrderedDict
 
 from django.conf import settings
 
@@ -12,63 +17,67 @@ from . import queue
 from .errors import UnknownParty
 from .types import Party
 
-PARTIES = "wl_parties"  # {restaurant id: party token}
-DINER = "wl_diner"
+
+# Session keys this process has seen confirmed by the store recently. A diner's join POST
+# follows the GET that drew the form (which confirmed the key), so it need not ask the store
+# again: that saves a Redis round trip on the busiest request of the night.
+CONFIRMED_SECONDS = 600
+CONFIRMED_MAX = 50_000
+_confirmed: OrderedDict[str, float] = OrderedDict()
+_lock = threading.Lock()
 
 
-def diner_key(request) -> str:
-    """A random id for this browser, so the queue can refuse a second active party."""
-    key = request.session.get(DINER)
-    if not key:
-        _check_session_store(request)
-        key = request.session[DINER] = secrets.token_urlsafe(12)
+def _recently_confirmed(key: str | None) -> bool:
+    seen = _confirmed.get(key) if key else None
+    return seen is not None and time.monotonic() - seen < CONFIRMED_SECONDS
+
+
+def _remember(key: str) -> None:
+    with _lock:
+        _confirmed[key] = time.monotonic()
+        _confirmed.move_to_end(key)
+        while len(_confirmed) > CONFIRMED_MAX:
+            _confirmed.popitem(last=False)
+
+
+def browser_key(request, *, create: bool = True) -> str | None:
+    """This browser's session key, once the session store has confirmed it (so a key a
+    client made up is never used); with ``create``, a new session when it has none."""
+    sent = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if _recently_confirmed(sent):
+        return sent
+    key = _confirm(request, create)
+    if key:
+        _remember(key)
     return key
 
 
-def _check_session_store(request) -> None:
-    """Django's cache session backend reads a store it cannot reach as an empty session.
-    When the browser sent a session cookie that did not load, ask the store again: an
-    outage then raises (and becomes the friendly 503) instead of telling a diner that they
-    have no party, or giving them a second one. An expired session costs this one check."""
+def _confirm(request, create: bool) -> str | None:
+    session = request.session
+    session.get("_")  # loads it: an unknown or expired key becomes None
     sent = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    if sent and request.session.session_key is None:
-        request.session.exists(sent)
-
-
-def bound_token(request, restaurant: Restaurant) -> str | None:
-    parties = request.session.get(PARTIES, {})
-    if not parties:
-        _check_session_store(request)
-    return parties.get(str(restaurant.id))
-
-
-def bind(request, restaurant: Restaurant, token: str) -> None:
-    parties = dict(request.session.get(PARTIES, {}))
-    parties[str(restaurant.id)] = token
-    request.session[PARTIES] = parties
-
-
-def unbind(request, restaurant: Restaurant) -> None:
-    parties = dict(request.session.get(PARTIES, {}))
-    if parties.pop(str(restaurant.id), None) is not None:
-        request.session[PARTIES] = parties
+    if sent and session.session_key is None:
+        # Django's cache sessions read a store they cannot reach as an empty session. Ask
+        # again: an outage then raises (the friendly 503) instead of telling a diner they
+        # have no party, or starting a second one. An expired session costs this one check.
+        session.exists(sent)
+    if session.session_key is None and create:
+        session.save()  # raises when the store is down: the outage answer, not a 2nd party
+        session.modified = True  # so the middleware sends the new cookie
+    return session.session_key
 
 
 def current_party(request, restaurant: Restaurant) -> Party | None:
     """This browser's party here (active or recently ended), or None."""
-    token = bound_token(request, restaurant)
-    if not token:
+    key = browser_key(request, create=False)
+    if key is None:
         return None
     try:
-        return queue.find_by_token(restaurant=restaurant, token=token)
+        return queue.find_by_diner(restaurant=restaurant, diner=key)
     except UnknownParty:
-        unbind(request, restaurant)
         return None
 
 
-async def acurrent_token(request, restaurant: Restaurant) -> str | None:
-    parties = await request.session.aget(PARTIES, {})
-    sent = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    if not parties and sent and request.session.session_key is None:
-        await request.session.aexists(sent)  # see _check_session_store
-    return parties.get(str(restaurant.id))
+def follow(request, restaurant: Restaurant, token: str) -> Party:
+    """Open a personal link: this browser follows that party. Raises UnknownParty."""
+    return queue.bind_diner(restaurant=restaurant, diner=browser_key(request), token=token)

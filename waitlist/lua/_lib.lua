@@ -8,7 +8,8 @@
 --   4 eq      zset   waiting parties with preference "either" (also in tq and cq)
 --   5 active  hash   party id -> comma-separated table ids, for ready and dining parties
 --   6 tokens  hash   party token -> party id
---   7 diners  hash   diner key (browser or walk-in request) -> party id, active parties only
+--   7 diners  hash   diner key (browser session or walk-in request) -> party id, kept until
+--                    the party is forgotten so the browser still finds it once it ended
 --   8 tables  hash   table id -> "state:party id:since ms" (absent means ready and free)
 --   9 due     zset   "kind:party id" -> deadline ms (hold, warn, over, gc)
 --  10 ended   list   JSON of parties that reached an end state, for the visit recorder
@@ -74,6 +75,16 @@ local function dequeue(pid)
   redis.call('ZREM', K.eq, pid)
 end
 
+-- The party's status for its diner: the hash without the keys that identify other browsers,
+-- plus parties ahead and the restaurant's version.
+local function status_of(p)
+  p.ahead = false
+  if p.st == 'waiting' then p.ahead = ahead_of(p.id, p.p) end
+  p.v = tonumber(redis.call('HGET', K.meta, 'ver') or '0')
+  p.d, p.r = nil, nil
+  return cjson.encode(p)
+end
+
 local function table_state(tid)
   local raw = redis.call('HGET', K.tables, tid)
   if not raw then return {state = 'ready', party = '', since = ''} end
@@ -114,7 +125,6 @@ local function end_party(p, state, why, ttl_ms)
     end
   end
   redis.call('HDEL', K.active, pid)
-  if p.d and redis.call('HGET', K.diners, p.d) == pid then redis.call('HDEL', K.diners, p.d) end
   redis.call('ZREM', K.due, 'hold:' .. pid, 'warn:' .. pid, 'over:' .. pid)
   redis.call('ZADD', K.due, NOW + ttl_ms, 'gc:' .. pid)
   redis.call('HSET', pkey(pid), 'st', state, 'e', NOW, 'why', why)

@@ -1,10 +1,12 @@
 -- join.lua: add a party to the end of its queue, idempotent on the client's request id.
--- ARGV: 5 name, 6 size, 7 preference (table|counter|either), 8 token, 9 diner key,
+-- ARGV: 5 name, 6 size, 7 preference (table|counter|either), 8 token, 9 diner key (the
+--       browser's session key, or "walkin:<request id>" for the host's walk-ins),
 --       10 request id, 11 source (remote|walkin), 12 quoted wait low, 13 high (minutes, "" if none),
 --       14 joins allowed per client per window (0: no limit), 15 window ms
 -- KEYS: 11 this client's rate counter (same hash tag)
 -- Returns JSON {id, token, created, ahead, v}. A second submit of the same request id from
 -- the same diner returns the party it already made (created = false).
+-- The diner key stays bound to the party (diners hash) so that browser finds it again.
 -- Errors: ALREADY_WAITING (this diner has another active party), RATE_LIMITED.
 local name, size, pref = ARGV[5], ARGV[6], ARGV[7]
 local token, diner, req, source = ARGV[8], ARGV[9], ARGV[10], ARGV[11]
@@ -14,11 +16,11 @@ local rate_limit, rate_window = tonumber(ARGV[14] or '0'), tonumber(ARGV[15] or 
 local existing = redis.call('HGET', K.diners, diner)
 if existing then
   local p = load_party(existing)
-  if p and p.r == req then
+  if p and (p.st == 'waiting' or p.st == 'ready' or p.st == 'dining') then
+    if p.r ~= req then return fail('ALREADY_WAITING') end
     return cjson.encode({id = existing, token = p.tk, created = false, ahead = ahead_of(existing, p.p),
       v = tonumber(redis.call('HGET', K.meta, 'ver'))})
   end
-  if p then return fail('ALREADY_WAITING') end
 end
 
 if rate_limit > 0 then

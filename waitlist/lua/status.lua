@@ -5,8 +5,4 @@
 local pid = ARGV[5]
 local p = load_party(pid)
 if not p then return '{"missing":true}' end
-p.ahead = false
-if p.st == 'waiting' then p.ahead = ahead_of(pid, p.p) end
-p.v = tonumber(redis.call('HGET', K.meta, 'ver') or '0')
-p.d, p.r = nil, nil
-return cjson.encode(p)
+return status_of(p)
