@@ -45,9 +45,11 @@ from django.utils.module_loading import import_string  # noqa: E402
 from config.middleware import is_outage  # noqa: E402
 from waitlist.stream import Plan, serve  # noqa: E402
 
-# Enough threads to overlap a few requests waiting on Redis or the database; the GIL makes
-# more pointless.
-_pool = ThreadPoolExecutor(max_workers=int(os.getenv("WEB_THREADS", "16")), thread_name_prefix="web")
+# Enough threads to overlap a few requests waiting on Redis or the database. More is worse
+# under the GIL: each thread back from Redis waits for the GIL behind the others (joins
+# through 2 to 4 threads ran about a fifth faster than through 8 or 16 in
+# benchmarks/http_join.py). Scale out with processes instead (README, Reliability).
+_pool = ThreadPoolExecutor(max_workers=int(os.getenv("WEB_THREADS", "4")), thread_name_prefix="web")
 
 # URL name -> the view function that plans the stream (and whether it needs a staff login).
 STREAMS = {

@@ -1,11 +1,13 @@
 """Redis going away, on loopback with real servers: outages, SIGKILL, failover, Cluster."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
 
 import pytest
+import redis as redis_lib
 from django.contrib.auth.models import User
 
 from restaurants.models import StaffMembership
@@ -96,6 +98,32 @@ def test_pages_say_503_during_a_60_second_outage_and_streams_recover_by_themselv
             for browser in (ahead, diner, host):
                 browser.close()
             app.stop()
+
+
+@pytest.mark.own_servers
+def test_a_redis_that_stops_answering_gets_a_503_within_the_timeout_and_service_resumes(db, own_redis, settings,
+                                                                                      client):
+    """SIGSTOP: the server keeps its connections open and answers nothing. Only a read
+    timeout (kept by the kernel, see redis_client.KernelTimeoutConnection) gets the
+    request out; it must not be retried, since a script may have run."""
+    settings.REDIS_SOCKET_TIMEOUT = 0.5
+    redis = own_redis(Server().start())
+    restaurant = make_restaurant("bistro", max_party_size=6)
+    queue.join(restaurant=restaurant, name="Ada", size=2, preference="table", diner="d1", request_id="r1")
+    assert isinstance(redis_client.get_redis().connection_pool.get_connection(), redis_client.KernelTimeoutConnection)
+    os.kill(redis.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises(redis_lib.TimeoutError):
+            queue.snapshot(restaurant=restaurant)
+        assert time.monotonic() - started < 1.4  # one timeout, no retries
+        response = client.post(f"/waitlist/{restaurant.slug}/join",
+                               {"name": "Bo", "size": "2", "preference": "table", "request_id": "r2"})
+        assert response.status_code == 503
+        assert "Retry-After" in response.headers
+    finally:
+        os.kill(redis.process.pid, signal.SIGCONT)
+    assert [p.name for p in queue.snapshot(restaurant=restaurant).waiting] == ["Ada"]
 
 
 @pytest.mark.own_servers

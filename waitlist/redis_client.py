@@ -4,6 +4,8 @@ One place decides between a plain server, Sentinel and Cluster, so the rest of t
 never knows which it talks to.
 """
 
+import socket
+import struct
 import threading
 
 import redis
@@ -30,6 +32,39 @@ def _options() -> dict:
     }
 
 
+class KernelTimeoutConnection(redis.Connection):
+    """A connection whose read and write timeouts are kept by the kernel (SO_RCVTIMEO,
+    SO_SNDTIMEO) instead of by Python. A Python socket timeout makes every send and every
+    receive a poll() first, and each extra call hands the GIL to another thread and back:
+    on a busy server that costs more than the command itself (benchmarks/http_join.py).
+    A server that stops answering still fails the call after the same time: the kernel's
+    EAGAIN becomes the TimeoutError Python's timeout would have raised, which the outage
+    middleware turns into the friendly 503 page."""
+
+    def __init__(self, *args, kernel_timeout: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kernel_timeout = kernel_timeout
+
+    def _connect(self):
+        sock = super()._connect()
+        seconds = int(self.kernel_timeout)
+        value = struct.pack("ll", seconds, int((self.kernel_timeout - seconds) * 1_000_000))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+        sock.settimeout(None)
+        return sock
+
+    def read_response(self, *args, **kwargs):
+        try:
+            return super().read_response(*args, **kwargs)
+        except redis.ConnectionError as exc:
+            # The kernel's timeout: a TimeoutError, as with Python's, so it is not retried
+            # (the command may have run; see _retry).
+            if isinstance(exc.__context__, BlockingIOError):
+                raise redis.TimeoutError(f"Timeout reading from {self.host}:{self.port}") from exc
+            raise
+
+
 def build_client():
     if settings.REDIS_SENTINELS:
         from redis.sentinel import Sentinel
@@ -41,7 +76,12 @@ def build_client():
 
         return RedisCluster.from_url(settings.REDIS_URL, socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
                                      socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT)
-    return redis.Redis.from_url(settings.REDIS_URL, **_options())
+    options = _options()
+    if settings.REDIS_URL.startswith("redis://"):
+        # Python's own timeout only while connecting; the kernel keeps it after that.
+        options.update(socket_timeout=None, connection_class=KernelTimeoutConnection,
+                       kernel_timeout=settings.REDIS_SOCKET_TIMEOUT)
+    return redis.Redis.from_url(settings.REDIS_URL, **options)
 
 
 def get_redis():

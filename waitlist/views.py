@@ -6,6 +6,7 @@ Requests with ``Accept: application/json`` get JSON instead of HTML.
 """
 
 import uuid
+from functools import lru_cache
 
 from asgiref.sync import sync_to_async
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -38,7 +39,13 @@ def _restaurant(slug) -> Restaurant:
 
 
 def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
+    # META, not request.headers: that builds a dict of every header on first use.
+    return "application/json" in request.META.get("HTTP_ACCEPT", "")
+
+
+@lru_cache(maxsize=1024)
+def _page_url(slug: str) -> str:
+    return reverse("waitlist:page", args=[slug])
 
 
 def _join_page(request, restaurant, form=None, *, error=None, status=200):
@@ -123,7 +130,7 @@ def join(request, slug):
     if _wants_json(request):
         party = queue.status(restaurant=restaurant, party_id=result.party_id)
         return _status_page(request, restaurant, party, status=201 if result.created else 200)
-    return HttpResponseRedirect(reverse("waitlist:page", args=[slug]), status=303)
+    return HttpResponseRedirect(_page_url(slug), status=303)
 
 
 def _act(request, slug, action):
