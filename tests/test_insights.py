@@ -1,16 +1,13 @@
 """The manager's insights page (/host/<slug>/insights): numbers hand-computed from known visit
 rows in Europe/Paris, period edges in local time, the form's errors, who may see it, the
-charts, the empty state, and a realistic week in a phone and a tablet browser."""
+charts and the empty state. In browsers: test_browser_insights.py."""
 
 import itertools
-import random
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from html import unescape
-from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -21,13 +18,10 @@ from django.utils import timezone
 
 from restaurants.models import Visit
 from seating.insights import charts, queries
-from tests.browser import PHONE, TABLET, BrowserTestCase
 from tests.conftest import make_restaurant
 from tests.host_support import make_user
+from tests.insights_support import MON, PARIS, SUN, TUE, at, url
 
-PARIS = ZoneInfo("Europe/Paris")
-MON, TUE = date(2025, 3, 3), date(2025, 3, 4)  # Paris is UTC+1 all that week
-SUN = date(2025, 3, 9)
 _tokens = itertools.count(1)
 
 
@@ -46,11 +40,6 @@ def restaurant(db):
 def manager(client, host):
     client.force_login(host)
     return client
-
-
-def at(day: date, hhmm: str) -> datetime:
-    hour, minute = map(int, hhmm.split(":"))
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 def visit(restaurant, day, joined, ended, outcome, *, offered=None, seated=None, quote=None, tables="",
@@ -81,10 +70,6 @@ def week(restaurant):
     visit(restaurant, TUE, "13:00", "14:40", "completed", offered="13:07", seated="13:10", quote=(5, 10),
           tables="T1, T2", seats=4, kind="table")                   # 90 at two 2-tops pushed together
     return restaurant
-
-
-def url(slug="testbistro", **params):
-    return reverse("seating:insights", args=[slug]) + (f"?{urlencode(params)}" if params else "")
 
 
 def get(client, status=200, **params) -> str:
@@ -350,95 +335,3 @@ def test_aggregation_does_not_query_per_row(week, django_assert_num_queries):
               kind="table")
     with django_assert_num_queries(2):  # the visits, the tables
         queries.insights(week, MON, SUN)
-
-
-# --- realistic weeks in real browsers -------------------------------------------------------------
-
-def realistic_weeks(restaurant, last_day: date, *, days=7, seed=20) -> None:
-    """Plausible lunches and dinners: Poisson arrivals busiest around 13:00 and 20:00, each
-    party seated at the first fitting table to free up, quotes close to the real wait, some
-    walk-aways (patience runs out) and a few no-shows."""
-    rng = random.Random(seed)
-    tables = list(restaurant.tables.all())
-    free = {t.label: None for t in tables}
-    visits, number = [], 0
-    for offset in range(days - 1, -1, -1):
-        day = last_day - timedelta(days=offset)
-        for opens, closes, peak, per_hour in ((11.5, 14.5, 13, 7), (18, 22.5, 20, 9)):
-            clock = at(day, f"{int(opens)}:{int(opens % 1 * 60):02d}")
-            while (clock - at(day, "00:00")).total_seconds() / 3600 < closes:
-                hour = (clock - at(day, "00:00")).total_seconds() / 3600
-                rate = per_hour * (1.4 - min(abs(hour - peak), 2) / 2.5) * (1.3 if day.weekday() >= 4 else 1)
-                clock += timedelta(minutes=rng.expovariate(rate / 60))
-                size = rng.choices((1, 2, 3, 4, 5, 6), weights=(8, 45, 14, 22, 6, 5))[0]
-                counter = size <= 2 and rng.random() < 0.3
-                fits = [t for t in tables
-                        if (t.kind == "counter") == counter and (counter or size <= t.seats <= size + 2)]
-                fits.sort(key=lambda t: free[t.label] or clock)
-                chosen = fits[:size] if counter else fits[:1]
-                ready = max([clock] + [free[t.label] or clock for t in chosen])
-                wait = (ready - clock).total_seconds() / 60
-                mid = max(0, wait + rng.gauss(0, 6) - 2)
-                quote = (max(0, int(mid - 5)), int(mid - 5) + 10 if mid > 5 else 10) if rng.random() < 0.9 else None
-                number += 1
-                fields = dict(restaurant=restaurant, token=f"real-{number}", party_number=number, size=size,
-                              preference="counter" if counter else "table", joined_at=clock,
-                              quoted_low=quote[0] if quote else None, quoted_high=quote[1] if quote else None)
-                if wait > rng.uniform(30, 120):
-                    gave_up = clock + timedelta(minutes=rng.uniform(15, 40))
-                    visits.append(Visit(**fields, outcome="left", ended_at=gave_up))
-                    continue
-                if rng.random() < 0.06:
-                    ended = ready + timedelta(minutes=10)
-                    visits.append(Visit(**fields, outcome="expired", notified_at=ready, ended_at=ended))
-                    for t in chosen:
-                        free[t.label] = ended
-                    continue
-                seated = ready + timedelta(minutes=rng.uniform(1, 6))
-                meal = rng.gauss(35 if counter else 50 + 6 * size + (15 if hour > 17 else 0), 10)
-                ended = seated + timedelta(minutes=max(20, meal))
-                for t in chosen:
-                    free[t.label] = ended + timedelta(minutes=5)  # cleaning
-                visits.append(Visit(**fields, outcome="completed", notified_at=ready, seated_at=seated, ended_at=ended,
-                                    tables=", ".join(t.label for t in chosen), table_kind=chosen[0].kind,
-                                    table_seats=sum(t.seats for t in chosen)))
-    Visit.objects.bulk_create(visits)
-
-
-class InsightsInBrowsers(BrowserTestCase):
-    def setUp(self):
-        self.restaurant = make_restaurant("bistro", name="Bistro Verde", time_zone="Europe/Paris",
-                                          tables=((2, "table"),) * 4 + ((4, "table"),) * 3 + ((6, "table"),),
-                                          counter=6)
-        realistic_weeks(self.restaurant, SUN, days=28)
-        self.user = make_user("manager", restaurant=self.restaurant)
-
-    def open(self, device, **params):
-        client = Client()
-        client.force_login(self.user)  # the login form has its own tests: reuse its session
-        page = self.new_page(device)
-        session = client.cookies[settings.SESSION_COOKIE_NAME].value
-        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session,
-                                   "url": self.live_server_url}])
-        page.goto(url("bistro", **params))
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "scrolls sideways"
-        return page
-
-    def test_a_realistic_week_on_a_phone_and_a_tablet(self):
-        parties = queries.insights(self.restaurant, MON, SUN).overall.parties
-        for device, name in ((PHONE, "phone"), (TABLET, "tablet")):
-            page = self.open(device, start=MON, end=SUN)
-            assert page.locator("svg.chart").count() == 3 and page.locator("table.data").count() == 4
-            assert f"{parties} parties" in page.locator(".period-summary").inner_text()
-            self.shot(page, f"20-insights-{name}")
-
-    def test_a_month_an_empty_period_and_a_mistake_on_a_phone(self):
-        month = self.open(PHONE, start=SUN - timedelta(days=27), end=SUN)
-        assert month.locator("#rates-table tbody tr").count() == 28
-        self.shot(month, "20-insights-phone-month")
-        empty = self.open(PHONE, start="2024-01-01", end="2024-01-07")
-        assert "No visits in this period" in empty.inner_text("main")
-        self.shot(empty, "20-insights-phone-empty")
-        wrong = self.open(PHONE, start="2025-03-10", end="2025-03-09")
-        assert wrong.locator("#end-error").inner_text() == "The end date must be on or after the start date."
-        self.shot(wrong, "20-insights-phone-error")
