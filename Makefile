@@ -8,7 +8,7 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python$$(cat .python-version) $$HOME/.pyenv/versions/$$(cat .python-version)*/bin/python python3; do \
 	for c in $$p; do command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; exit; }; done; done)
 
-.PHONY: run test test-ci bench install install-dev worker clean
+.PHONY: run test test-ci bench simulate install install-dev worker clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python $$(cat .python-version) or newer is needed (see README)."; exit 1; }
@@ -35,6 +35,13 @@ test: install-dev
 
 bench: install-dev
 	$(PY) -m benchmarks $(BENCH_ARGS)
+
+# Nights at a virtual restaurant, scored against the real waits: make simulate SCENARIO=family SEED=7
+SCENARIO ?= busy-mixed
+SEED ?= 1
+simulate: install
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v 0
+	DEBUG=$${DEBUG:-1} LOG_LEVEL=$${LOG_LEVEL:-WARNING} $(PY) manage.py simulate --scenario $(SCENARIO) --seed $(SEED)
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache
