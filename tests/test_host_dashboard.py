@@ -96,6 +96,18 @@ def test_dashboard_shows_tables_and_the_waitlist(page, restaurant, t):
     assert re.search(r"<li><strong>1</strong> notified</li>", html)
 
 
+def test_seat_next_says_why_it_cannot_seat_anyone(page, restaurant):
+    def hint() -> str:
+        return unescape(re.search(r'<span class="suggestion">(.*?)</span>', page(), re.S).group(1)).strip()
+
+    assert hint() == "Nobody is waiting"
+    dining(restaurant, "Dino", "T4", size=6)
+    join(restaurant, "Big", size=6, pref="table")
+    assert hint() == "No free table fits a waiting party"
+    join(restaurant, "Ann", size=2, pref="table")
+    assert hint().startswith("Ann (2) → T")
+
+
 def test_dashboard_escapes_party_names(page, restaurant):
     join(restaurant, "<b>Bo</b>")
     html = page()
