@@ -72,6 +72,7 @@ class TurnModel:
     arrivals: dict[tuple[int, int], float] = field(default_factory=dict)
     arrival_mix: tuple[tuple[int, str], ...] = ()
     utc_offset_minutes: int = 0
+    service_factor: float = 1.0  # meals now against usual, already applied to the samples
 
     @cached_property
     def _memo(self) -> dict:

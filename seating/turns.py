@@ -1,13 +1,16 @@
 """What the visit history says about a restaurant's turns, for the wait estimator.
 
 From the visits of the last ``HISTORY_DAYS``: meal lengths by kind and table size and by
-kind and party size, how long called parties take to reach the host stand, how many never
-come, how many in line give up and when, and how long a table takes to clean. With too
-little history the estimator falls back to the restaurant's defaults. Loaded at most once
+kind and party size, scaled to how meals run at this weekday and hour (a Saturday dinner
+is longer than a Tuesday lunch) once there are enough meals at that time to tell; how long
+called parties take to reach the host stand, how many never come, how many in line give up
+and when, how long a table takes to clean, and how many join each weekday and hour. With
+too little history the estimator falls back to the restaurant's defaults. Loaded at most once
 a few minutes per process, since history changes slowly and the estimator runs on every
 change.
 """
 
+import statistics
 import threading
 import time
 import zoneinfo
@@ -25,6 +28,12 @@ RELOAD_SECONDS = 300
 # (nobody who fitted was waiting).
 MAX_CLEANING_MINUTES = 20
 MIN_ARRIVAL_DAYS = 3
+# Meals seated within this many hours of now's local hour tell how meals run at this time:
+# on the same weekday when there are MIN_SERVICE_MEALS of them, else on any day. A shift of
+# less than MIN_SERVICE_SHIFT is within the noise of a few dozen meals and is ignored.
+SERVICE_WINDOW_HOURS = 1
+MIN_SERVICE_MEALS = 30
+MIN_SERVICE_SHIFT = 0.1
 _cache: dict[int, tuple[float, TurnModel]] = {}
 # Models set from outside (the simulator runs on a virtual clock, so wall-clock expiry
 # would make its nights depend on how fast the machine is).
@@ -58,7 +67,7 @@ def load_turn_model(restaurant: Restaurant, *, now=None) -> TurnModel:
     zone = zoneinfo.ZoneInfo(restaurant.time_zone or "UTC")
     by_seats: dict[tuple[str, int], list[float]] = {}
     by_size: dict[tuple[str, int], list[float]] = {}
-    checkins, leaves, meals_by_table, joins = [], [], [], []
+    checkins, leaves, meals_by_table, joins, timed_meals = [], [], [], [], []
     called = no_shows = left = 0
     for outcome, size, kind, seats, tables, joined, notified, seated, ended, preference in rows:
         joins.append((outcome, size, preference, joined))
@@ -71,6 +80,7 @@ def load_turn_model(restaurant: Restaurant, *, now=None) -> TurnModel:
         if outcome != Outcome.COMPLETED or seated is None or not kind or not seats:
             continue
         meal = _minutes(ended, seated)
+        timed_meals.append((seated.astimezone(zone), (kind, seats), meal))
         by_seats.setdefault((kind, seats), []).append(meal)
         by_size.setdefault((kind, size), []).append(meal)
         if notified is not None:
@@ -79,11 +89,13 @@ def load_turn_model(restaurant: Restaurant, *, now=None) -> TurnModel:
             meals_by_table.append((label, notified, ended, joined))
     cleaning = _cleaning_minutes(meals_by_table)
     arrivals, mix = _arrivals([(joined.astimezone(zone), size, pref) for _, size, pref, joined in joins])
+    factor = service_factor(timed_meals, by_seats, now.astimezone(zone))
     return TurnModel(
         table_minutes=float(restaurant.default_turn_minutes),
         counter_minutes=float(restaurant.default_counter_turn_minutes),
-        samples={key: tuple(sorted(values)) for key, values in by_seats.items()},
-        size_samples={key: tuple(sorted(values)) for key, values in by_size.items()},
+        samples={key: tuple(sorted(v * factor for v in values)) for key, values in by_seats.items()},
+        size_samples={key: tuple(sorted(v * factor for v in values)) for key, values in by_size.items()},
+        service_factor=factor,
         checkin_samples=tuple(sorted(checkins)),
         no_show_rate=no_shows / called if called >= 20 else 0.0,
         hold_minutes=float(restaurant.checkin_timeout_minutes),
@@ -94,6 +106,25 @@ def load_turn_model(restaurant: Restaurant, *, now=None) -> TurnModel:
         utc_offset_minutes=int(now.astimezone(zone).utcoffset().total_seconds() // 60),
         **({"cleaning_minutes": cleaning} if cleaning is not None else {}),
     )
+
+
+def service_factor(meals: list[tuple], by_seats: dict[tuple[str, int], list[float]], now) -> float:
+    """How much longer (or shorter) meals run around ``now``'s local weekday and hour than
+    usual: the median over those meals of each one's length against the median at its kind
+    and table size. ``meals`` are (local seating time, (kind, seats), minutes)."""
+    usual = {key: statistics.median(values) for key, values in by_seats.items()}
+
+    def near(moment) -> bool:
+        apart = abs(moment.hour - now.hour)
+        return min(apart, 24 - apart) <= SERVICE_WINDOW_HOURS
+
+    for same_weekday in (True, False):
+        ratios = [minutes / usual[key] for moment, key, minutes in meals
+                  if near(moment) and (not same_weekday or moment.weekday() == now.weekday()) and usual[key] > 0]
+        if len(ratios) >= MIN_SERVICE_MEALS:
+            factor = statistics.median(ratios)
+            return factor if abs(factor - 1) >= MIN_SERVICE_SHIFT else 1.0
+    return 1.0
 
 
 def _arrivals(joins: list[tuple]) -> tuple[dict[tuple[int, int], float], tuple[tuple[int, str], ...]]:

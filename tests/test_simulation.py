@@ -167,3 +167,40 @@ def test_turn_model_learns_meals_check_ins_no_shows_walk_aways_and_arrivals():
     # Only history up to "now" counts, and the live model is cached per restaurant.
     assert turns.load_turn_model(restaurant, now=monday).samples == {}
     turns.forget()
+
+
+@pytest.mark.django_db
+def test_meal_lengths_follow_the_weekday_and_hour_once_history_tells():
+    """Lunches of 40 minutes, weekday dinners of 80, Saturday dinners of 110 (three weeks):
+    the model's meals are scaled to the time it is loaded for."""
+    restaurant = make_restaurant(time_zone="UTC")
+    monday = datetime(2030, 1, 7, tzinfo=UTC)
+    visits = []
+
+    def meal(day, hour, minute, minutes):
+        seated = monday + timedelta(days=day, hours=hour, minutes=minute)
+        visits.append(Visit(restaurant=restaurant, token=f"t{len(visits)}", party_number=len(visits), size=2,
+                            preference="table", outcome="completed", tables="T1", table_seats=2, table_kind="table",
+                            joined_at=seated - timedelta(minutes=5), notified_at=seated - timedelta(minutes=2),
+                            seated_at=seated, ended_at=seated + timedelta(minutes=minutes)))
+
+    for day in range(21):
+        for n in range(3):
+            meal(day, 12, 10 * n, 40)
+        saturday = day % 7 == 5
+        for n in range(11 if saturday else 3):
+            meal(day, 20, 5 * n, 110 if saturday else 80)
+    Visit.objects.bulk_create(visits)
+
+    def model_at(day, hour):
+        return turns.load_turn_model(restaurant, now=monday + timedelta(days=day, hours=hour, minutes=30))
+
+    # Usual (the median of all 150 meals) is 80 minutes.
+    saturday_dinner = model_at(26, 20)  # 33 Saturday dinners: enough on that weekday alone
+    assert saturday_dinner.service_factor == pytest.approx(110 / 80)
+    assert max(saturday_dinner.samples[("table", 2)]) == pytest.approx(110 * 110 / 80)
+    # Nine Tuesday dinners are too few: every evening's dinners, mostly 80 minutes, say "as usual".
+    assert model_at(22, 20).service_factor == 1.0
+    assert model_at(22, 12).service_factor == pytest.approx(0.5)  # lunch, any day
+    assert model_at(22, 16).service_factor == 1.0  # nothing seated near 16:00
+    assert model_at(22, 16).samples[("table", 2)] == (40.0,) * 63 + (80.0,) * 54 + (110.0,) * 33
