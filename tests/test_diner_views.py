@@ -57,6 +57,29 @@ def test_join_form_wait_reflects_a_busy_floor(client, restaurant):
     assert "Seated 1" not in page and "Queued 0" not in page
 
 
+def test_join_page_follows_changes_made_by_other_processes(client, restaurant, monkeypatch):
+    """No stream is open here, so nothing refreshes this process's cached view: a party
+    added elsewhere (another server, the timer worker) must still show up, the count at
+    once and the quotes once their background check has run."""
+    from waitlist import quotes
+
+    before = client.get(url(), **JSON).json()
+    assert before["parties_waiting"] == 0
+    tables = table_ids(restaurant)
+    for number, label in enumerate(("T1", "T2", "T3", "T4"), start=1):
+        party = queue.join(restaurant=restaurant, name=f"Elsewhere {number}", size=2, preference="table",
+                           diner=f"d{number}", request_id=f"req-elsewhere-{number}")
+        queue.offer(restaurant=restaurant, party_id=party.party_id, table_ids=[tables[label]], kind="table")
+    queue.join(restaurant=restaurant, name="Waiting", size=2, preference="table", diner="dw", request_id="req-w")
+    monkeypatch.setattr(quotes, "QUOTE_MAX_AGE_MS", -1)
+    assert client.get(url(), **JSON).json()["parties_waiting"] == 1
+    quotes._background.submit(lambda: None).result(timeout=30)  # the check it started is done
+    after = client.get(url(), **JSON).json()
+    table_two = {(r["preference"], r["size"]): (r["low"], r["high"]) for r in after["current_wait"]}[("table", 2)]
+    assert before["current_wait"][0]["high"] <= 1  # "Seated now" on the empty floor
+    assert table_two[1] > 1  # every table taken: minutes
+
+
 def test_join_form_as_json_reports_the_queue(client, restaurant):
     joined("Ann")
     response = client.get(url(), **JSON)

@@ -4,8 +4,10 @@ when a party joins.
 A quote simulates the restaurant's future once more with the newcomer appended, which
 with a long line takes a tenth of a second or more of CPU. So quotes never hold up a
 request: each restaurant's are computed once, kept, and recomputed in the background when
-older than QUOTE_MAX_AGE_MS. Only the very first page of a restaurant waits for them. A
-join whose size has no quote yet records one a moment later, computed the same way.
+older than QUOTE_MAX_AGE_MS and the queue has changed since (asked of Redis, not of this
+process's cached view, which only stays current while this process has open streams).
+Only the very first page of a restaurant waits for them. A join whose size has no quote
+yet records one a moment later, computed the same way.
 """
 
 import logging
@@ -61,8 +63,10 @@ def display_sizes(view: live.LiveView) -> list[tuple[str, int]]:
     return rows
 
 
-def compute(restaurant: Restaurant, extra: tuple[int, str] | None = None) -> Quotes:
-    view = live.view(restaurant)
+def compute(restaurant: Restaurant, extra: tuple[int, str] | None = None, *, version: int | None = None) -> Quotes:
+    if version is None:
+        version = queue.version(restaurant_id=restaurant.id)
+    view = live.view(restaurant, min_version=version)
     previous = _quotes.get(restaurant.id)
     wanted = display_sizes(view)
     # Sizes asked for by joins since the last computation stay in the set.
@@ -78,18 +82,14 @@ def compute(restaurant: Restaurant, extra: tuple[int, str] | None = None) -> Quo
     return result
 
 
-def current(restaurant: Restaurant, *, max_age_ms: int = QUOTE_MAX_AGE_MS) -> Quotes:
-    """This restaurant's quotes: at once, recomputed in the background when older than
-    ``max_age_ms`` (and only if the restaurant changed since)."""
+def current(restaurant: Restaurant, *, max_age_ms: int | None = None) -> Quotes:
+    """This restaurant's quotes: at once, checked in the background when older than
+    ``max_age_ms`` (and recomputed there only if the queue changed since)."""
     cached = _quotes.get(restaurant.id)
     if cached is None or cached.updated_at != restaurant.updated_at:
         return compute(restaurant)
-    if now_ms() - cached.built_ms > max_age_ms:
-        cached_view = live.cached(restaurant.id)
-        if cached_view is not None and cached_view.version == cached.version:
-            cached.built_ms = now_ms()  # nothing changed: still right
-        else:
-            _later(restaurant)
+    if now_ms() - cached.built_ms > (QUOTE_MAX_AGE_MS if max_age_ms is None else max_age_ms):
+        _later(restaurant)
     return cached
 
 
@@ -111,7 +111,12 @@ def _later(restaurant: Restaurant) -> None:
 
     def job():
         try:
-            compute(restaurant)
+            version = queue.version(restaurant_id=restaurant.id)
+            cached = _quotes.get(restaurant.id)
+            if cached is not None and cached.version == version and cached.updated_at == restaurant.updated_at:
+                cached.built_ms = now_ms()  # nothing changed: still right
+            else:
+                compute(restaurant, version=version)
         finally:
             _pending.discard(restaurant.id)
 

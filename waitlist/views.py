@@ -54,7 +54,9 @@ def _join_page(request, restaurant, form=None, *, error=None, status=200):
         form = JoinForm(restaurant=restaurant, preferences=layout.preferences,
                         initial={"request_id": uuid.uuid4().hex, "size": 2})
     current = quotes.current(restaurant)
-    view = live.cached(restaurant.id) or live.view(restaurant)
+    # Counted now (one version read; a snapshot only after a change): this process's cached
+    # view is only kept current while it serves open streams.
+    view = live.places(restaurant, min_version=queue.version(restaurant_id=restaurant.id))
     if _wants_json(request):
         return JsonResponse({"state": None, "open": restaurant.is_open, "error": error and str(error),
                              "errors": form.errors.get_json_data() if form.is_bound else {},
