@@ -14,12 +14,12 @@ POSITION = re.compile(rb"data-position>(\d+)<")
 COOKIE = re.compile(rb"^set-cookie:\s*([^=]+)=([^;]*)", re.I | re.M)
 
 
-async def request(host: str, port: int, method: str, path: str, *, cookies: dict | None = None,
-                  form: dict | None = None, headers: dict | None = None) -> tuple[int, dict, bytes]:
-    """One request on a fresh connection; returns (status, cookies set, body)."""
-    reader, writer = await asyncio.open_connection(host, port)
+def encode_request(host: str, port: int, method: str, path: str, *, cookies: dict | None = None,
+                   form: dict | None = None, headers: dict | None = None) -> bytes:
+    """A browser-like HTTP/1.1 request: cookies, a form body with its Referer (Django's
+    CSRF check wants one), and any extra headers."""
     body = urlencode(form).encode() if form is not None else b""
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}"]
     if cookies:
         lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
     if form is not None:
@@ -27,7 +27,15 @@ async def request(host: str, port: int, method: str, path: str, *, cookies: dict
                   f"Referer: http://{host}:{port}{path}"]
     for name, value in (headers or {}).items():
         lines.append(f"{name}: {value}")
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def request(host: str, port: int, method: str, path: str, *, cookies: dict | None = None,
+                  form: dict | None = None, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    """One request on a fresh connection; returns (status, cookies set, body)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(encode_request(host, port, method, path, cookies=cookies, form=form,
+                                headers={"Connection": "close", **(headers or {})}))
     await writer.drain()
     raw = await reader.read()
     writer.close()
@@ -49,16 +57,8 @@ class Connection:
                    headers: dict | None = None) -> int:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        body = urlencode(form).encode() if form is not None else b""
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
-        if cookies:
-            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
-        if form is not None:
-            lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}",
-                      f"Referer: http://{self.host}:{self.port}{path}"]
-        for name, value in (headers or {}).items():
-            lines.append(f"{name}: {value}")
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        self.writer.write(encode_request(self.host, self.port, method, path, cookies=cookies, form=form,
+                                         headers=headers))
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         self.cookies = {k.decode(): v.decode() for k, v in COOKIE.findall(head)}

@@ -5,8 +5,8 @@ the page would render on reload.
 """
 
 import zoneinfo
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.template.loader import render_to_string
 from django.urls import reverse
