@@ -2,6 +2,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from restaurants.models import Restaurant, StaffMembership, Table
+from tests.redis_servers import Server
+from waitlist import redis_client
 from waitlist.redis_client import get_redis
 
 T0 = 1_800_000_000_000  # a fixed "now" in ms for tests that drive the clock
@@ -47,3 +49,20 @@ def host(db, restaurant):
     user = User.objects.create_user("host", password="hostpass-123")
     StaffMembership.objects.create(user=user, restaurant=restaurant)
     return user
+
+
+@pytest.fixture
+def own_redis(settings):
+    """Point this test process's live-queue client at a server the test controls."""
+    started = []
+
+    def use(server: Server) -> Server:
+        started.append(server)
+        settings.REDIS_URL = server.url
+        redis_client.reset_redis()
+        return server
+
+    yield use
+    redis_client.reset_redis()
+    for server in started:
+        server.stop()

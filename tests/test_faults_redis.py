@@ -17,23 +17,6 @@ from tests.redis_servers import ROOT, AppServer, Server, cluster_port, servers, 
 from waitlist import queue, redis_client
 
 
-@pytest.fixture
-def own_redis(settings):
-    """Point this test process's live-queue client at a server the test controls."""
-    started = []
-
-    def use(server: Server) -> Server:
-        started.append(server)
-        settings.REDIS_URL = server.url
-        redis_client.reset_redis()
-        return server
-
-    yield use
-    redis_client.reset_redis()
-    for server in started:
-        server.stop()
-
-
 def sign_in(browser: Browser, username: str, password: str) -> None:
     browser.get("/accounts/login/")
     response = browser.post("/accounts/login/", {"username": username, "password": password})

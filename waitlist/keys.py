@@ -6,6 +6,7 @@ layout that ``lua/_lib.lua`` documents.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class RestaurantKeys:
         return f"{self.meta.removesuffix(':meta')}:rate:{client}"
 
 
+@lru_cache(maxsize=4096)  # built on every operation; the names never change
 def keys_for(restaurant_id: int) -> RestaurantKeys:
     tag = f"wl:{{{int(restaurant_id)}}}"
     return RestaurantKeys(

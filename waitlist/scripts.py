@@ -20,7 +20,7 @@ from redis.exceptions import NoScriptError, ResponseError
 from .errors import SCRIPT_ERRORS, NotReplicated, WaitlistError
 from .events import BUS, restaurant_channel
 from .keys import keys_for
-from .redis_client import get_redis
+from .redis_client import execute, get_redis
 
 LUA_DIR = Path(__file__).with_name("lua")
 READ_ONLY = {"status", "find_token", "find_diner", "snapshot"}
@@ -62,7 +62,7 @@ def run(name: str, *, restaurant_id: int, now_ms: int, args: list = (), extra_ke
 def _call(client, name: str, numkeys: int, keys_and_args: list, acks: int):
     sha = source(name)[1]
     if not acks:
-        return client.evalsha(sha, numkeys, *keys_and_args)
+        return execute(client, "EVALSHA", sha, numkeys, *keys_and_args)
     pipe = client.pipeline(transaction=False)
     pipe.evalsha(sha, numkeys, *keys_and_args)
     pipe.execute_command("WAIT", acks, settings.REDIS_REPLICA_ACK_TIMEOUT_MS)
