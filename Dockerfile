@@ -13,4 +13,5 @@ USER waitlist
 
 EXPOSE 8000
 # --proxy-headers: behind a load balancer, rate limits must see the diner's address, not the proxy's.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne --proxy-headers -b 0.0.0.0 -p 8000 config.asgi:application"]
+# backlog: a thousand pages reconnecting at once must not overflow the listen queue (config/launch.py).
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne --proxy-headers -e tcp:port=8000:interface=0.0.0.0:backlog=1024 config.asgi:application"]

@@ -17,6 +17,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.getenv("VAR_DIR", BASE_DIR / "var"))
 
 
+# daphne's listen queue. Twisted's default (50) overflows when a thousand diners' pages
+# reconnect at once (after a deploy, or a Redis outage that closed their streams): the
+# kernel then drops connection attempts and browsers wait seconds to retry. Seen in
+# benchmarks/soak.py, whose 1,000 streams open together: some never opened.
+LISTEN_BACKLOG = 1024
+
+
+def daphne_command(host: str, port: int) -> list[str]:
+    """The command line of one daphne server process."""
+    return [sys.executable, "-m", "daphne", "-e", f"tcp:port={port}:interface={host}:backlog={LISTEN_BACKLOG}",
+            "config.asgi:application"]
+
+
 def say(message: str) -> None:
     print(f"[run] {message}", flush=True)
 
@@ -69,9 +82,7 @@ def main() -> int:
         manage("migrate", "--noinput", "-v", "0", env=env)
         manage("seed_demo", env=env)
         children.append(subprocess.Popen([sys.executable, "manage.py", "run_timers"], cwd=BASE_DIR, env=env))
-        children.append(subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", options.host, "-p", str(options.port), "config.asgi:application"],
-            cwd=BASE_DIR, env=env))
+        children.append(subprocess.Popen(daphne_command(options.host, options.port), cwd=BASE_DIR, env=env))
         base = f"http://{'localhost' if options.host in ('127.0.0.1', '0.0.0.0') else options.host}:{options.port}"
         say(f"diner page:      {base}/waitlist/demo/")
         say(f"host dashboard:  {base}/host/demo/")

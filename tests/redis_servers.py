@@ -15,6 +15,8 @@ from pathlib import Path
 import redis
 from django.db import connection
 
+from config.launch import daphne_command
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -165,7 +167,7 @@ class AppServer:
     def start(self) -> "AppServer":
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
+                daphne_command("127.0.0.1", self.port),
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         wait_until(lambda: socket.create_connection(("127.0.0.1", self.port), 0.2).close() or True, 30,
                    what="app server")
