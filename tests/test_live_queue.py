@@ -15,7 +15,7 @@ from waitlist.errors import AlreadyWaiting, PartyTooLarge, RestaurantClosed, Sta
 from waitlist.events import BUS, restaurant_channel
 from waitlist.keys import keys_for
 from waitlist.redis_client import get_redis
-from waitlist.types import FREE_TABLE, Snapshot, TableState
+from waitlist.types import FREE_TABLE, Snapshot, Summary, TableState
 
 MIN = 60_000
 
@@ -249,6 +249,21 @@ def test_snapshot_lists_queues_active_parties_and_tables_without_secrets(restaur
                             tables["C1"]: TableState("ready", ready, T0), tables["C2"]: TableState("ready", ready, T0)}
     assert all(p.token == "" for p in (*state.waiting, *state.active))
     assert state.party(ready).table_ids == (tables["C1"], tables["C2"]) and state.party(99) is None
+
+
+def test_summary_counts_what_the_snapshot_lists_without_reading_parties(restaurant, tables):
+    assert queue.summary(restaurant=restaurant) == Summary(version=0, waiting_count=0, notice="")
+    seated(restaurant, tables, "T4", name="D", size=5)  # dining: not waiting
+    ids = [join(restaurant, f"P{n}", pref=pref).party_id
+           for n, pref in enumerate(["table", "either", "counter", "either", "table", "either"])]
+    queue.leave(restaurant=restaurant, party_id=ids[1], now_ms=T0)  # an "either" leaves both queues
+    queue.offer(restaurant=restaurant, party_id=ids[3], table_ids=[tables["C1"], tables["C2"]], kind="counter",
+                now_ms=T0)  # ready: no longer waiting
+    queue.announce(restaurant=restaurant, text="Patio closed", html="<p>Patio closed</p>", now_ms=T0)
+    state = snap(restaurant)
+    assert queue.summary(restaurant=restaurant) == Summary(version=state.version, waiting_count=4,
+                                                           notice=state.notice)
+    assert len(state.waiting) == 4 and state.notice  # an "either" party still waits, in both queues
 
 
 def test_each_change_publishes_one_event_on_the_bus(restaurant):

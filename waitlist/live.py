@@ -173,15 +173,6 @@ def _fresh(current, restaurant, min_version, max_age_ms) -> bool:
     return max_age_ms is None or now_ms() - current.built_ms <= max_age_ms
 
 
-def places(restaurant: Restaurant, *, min_version: int) -> LiveView:
-    """A view whose places are at least at ``min_version``; its estimates may still be the
-    previous ones. Cheap (one snapshot, no simulation): for counts and the notice."""
-    current = _views.get(restaurant.id)
-    if current is not None and current.version >= min_version and current.restaurant.updated_at == restaurant.updated_at:
-        return current
-    return refresh(restaurant, estimate=False)
-
-
 def refresh(restaurant: Restaurant, *, estimate: bool = True) -> LiveView:
     """Read a new snapshot and rebuild (the stream calls this once per change, first
     without estimates, then ``with_estimates``)."""

@@ -22,7 +22,7 @@ from .clock import resolve as _now
 from .errors import PartyTooLarge, RestaurantClosed, UnknownParty, WaitlistError
 from .keys import keys_for
 from .redis_client import get_redis
-from .types import Change, FiredTimer, JoinResult, Party, Snapshot, TableState, TimerRun, _ids, _int
+from .types import Change, FiredTimer, JoinResult, Party, Snapshot, Summary, TableState, TimerRun, _ids, _int
 
 NAME_MAX = 60
 MINUTE_MS = 60_000
@@ -219,6 +219,14 @@ def snapshot(*, restaurant: Restaurant | int) -> Snapshot:
         tables={int(tid): TableState.parse(raw) for tid, raw in tables.items()},
         notice=result.get("notice") or "",
     )
+
+
+def summary(*, restaurant: Restaurant) -> Summary:
+    """How many parties are waiting and the host's notice: for the join page, whose every
+    view would otherwise read the whole line (a snapshot of a line of thousands costs tens
+    of milliseconds, and a busy night changes it many times a second)."""
+    result = scripts.run("summary", restaurant_id=restaurant.id, now_ms=0)
+    return Summary(version=int(result["v"]), waiting_count=int(result["waiting"]), notice=result.get("notice") or "")
 
 
 def set_quote(*, restaurant: Restaurant, party_id: int, quote: tuple[int, int], now_ms: int | None = None) -> bool:

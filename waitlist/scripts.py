@@ -23,7 +23,7 @@ from .keys import keys_for
 from .redis_client import execute, get_redis
 
 LUA_DIR = Path(__file__).with_name("lua")
-READ_ONLY = {"status", "find_token", "find_diner", "snapshot"}
+READ_ONLY = {"status", "find_token", "find_diner", "snapshot", "summary"}
 
 
 @cache

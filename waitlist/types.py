@@ -83,6 +83,14 @@ FREE_TABLE = TableState(state="ready")
 
 
 @dataclass(frozen=True, slots=True)
+class Summary:
+    """The join page's part of a snapshot, read without reading every party."""
+    version: int
+    waiting_count: int
+    notice: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     version: int
     waiting: tuple[Party, ...]  # join order

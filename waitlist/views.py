@@ -54,18 +54,18 @@ def _join_page(request, restaurant, form=None, *, error=None, status=200):
         form = JoinForm(restaurant=restaurant, preferences=layout.preferences,
                         initial={"request_id": uuid.uuid4().hex, "size": 2})
     current = quotes.current(restaurant)
-    # Counted now (one version read; a snapshot only after a change): this process's cached
-    # view is only kept current while it serves open streams.
-    view = live.places(restaurant, min_version=queue.version(restaurant_id=restaurant.id))
+    # Counted now, in one round trip that reads no party: this process's cached view is only
+    # kept current while it serves open streams, and a snapshot of a long line is costly.
+    summary = queue.summary(restaurant=restaurant)
     if _wants_json(request):
         return JsonResponse({"state": None, "open": restaurant.is_open, "error": error and str(error),
                              "errors": form.errors.get_json_data() if form.is_bound else {},
-                             "parties_waiting": view.waiting_count,
+                             "parties_waiting": summary.waiting_count,
                              "current_wait": [{"preference": p, "size": s, "low": w and w[0], "high": w and w[1]}
                                               for p, s, w in current.rows]}, status=status)
     return render(request, "waitlist/join.html", {
-        "restaurant": restaurant, "form": form, "error": error, "waiting_count": view.waiting_count,
-        "waits": current.rows if restaurant.is_open else [], "notice": view.snapshot.notice,
+        "restaurant": restaurant, "form": form, "error": error, "waiting_count": summary.waiting_count,
+        "waits": current.rows if restaurant.is_open else [], "notice": summary.notice,
     }, status=status)
 
 
