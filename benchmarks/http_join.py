@@ -24,12 +24,12 @@ import re
 import statistics
 import time
 
-from .harness import Result
+from .harness import Environment, Result
 from .sse_client import Connection, request
 
 CONCURRENCY = 64
 PER_ROUND = 500
-ROUNDS = 8
+ROUNDS = 12
 RESTAURANTS = 40
 REQUEST_ID = re.compile(rb'name="request_id" value="([^"]+)"')
 
@@ -84,13 +84,18 @@ async def quiet(pid: int, *, below: float = 0.05, longest: float = 30.0) -> None
 
 
 def run() -> list[Result]:
+    with Environment.current.server_core() as pinned:
+        return measure(pinned)
+
+
+def measure(pinned: dict) -> list[Result]:
     from tests.redis_servers import AppServer
 
     from . import fixtures
 
     slugs = [fixtures.restaurant(slug=f"joins-{number}", tables=20, counter=6, max_party_size=6).slug
              for number in range(RESTAURANTS)]
-    server = AppServer(LOG_LEVEL="WARNING", ACCESS_LOG_LEVEL="WARNING", BENCHMARK_ENDPOINTS="1").start()
+    server = AppServer(LOG_LEVEL="WARNING", ACCESS_LOG_LEVEL="WARNING", BENCHMARK_ENDPOINTS="1", **pinned).start()
     host, port = "127.0.0.1", server.port
     try:
         async def main():
