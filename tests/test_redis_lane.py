@@ -3,6 +3,8 @@ process tuning (config/tuning.py): the pieces that keep the join path short."""
 
 import os
 import re
+import subprocess
+import sys
 import threading
 import urllib.request
 
@@ -11,7 +13,7 @@ import redis as redis_lib
 
 from config import tuning
 from tests.conftest import make_restaurant
-from tests.redis_servers import AppServer, Server, wait_until
+from tests.redis_servers import ROOT, AppServer, Server, wait_until
 from waitlist import queue, redis_client
 
 
@@ -65,19 +67,33 @@ def test_party_tokens_are_unique_url_safe_and_128_bits():
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", token) for token in tokens)
 
 
+FORK_CHECK = """
+import os
+import django
+django.setup()
+from waitlist.queue import new_token
+read_end, write_end = os.pipe()
+child = os.fork()
+if child == 0:  # the child: its next token, then out without running any cleanup
+    os.write(write_end, new_token().encode())
+    os._exit(0)
+os.close(write_end)
+parents = new_token()
+os.waitpid(child, 0)
+print(parents, os.read(read_end, 100).decode())
+"""
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_a_forked_process_does_not_repeat_its_parents_tokens():
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:  # the child: its next token, then out without running any cleanup
-        os.write(write_end, queue.new_token().encode())
-        os._exit(0)
-    os.close(write_end)
-    parents = queue.new_token()
-    os.waitpid(child, 0)
-    with os.fdopen(read_end) as pipe:
-        childs = pipe.read()
-    assert len(childs) == 22 and childs != parents
+    # In a fresh, single-threaded interpreter: forking this multi-threaded test process
+    # could deadlock the child on a lock another thread held.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1"}
+    result = subprocess.run([sys.executable, "-c", FORK_CHECK], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    parents, childs = result.stdout.split()
+    assert len(parents) == len(childs) == 22 and childs != parents
 
 
 def test_cpu_lists_are_read_as_the_kernel_writes_them():
