@@ -132,22 +132,20 @@ class Environment:
             return
         import redis
 
+        from config.tuning import pin_process
+
         others = set(cpus[1:])
         pids = [os.getpid()]
         if self.valkey is not None:
             pids.append(int(redis.Redis.from_url(os.environ["REDIS_URL"]).info("server")["process_id"]))
-        threads = [f"/proc/{pid}/task/{thread}" for pid in pids for thread in os.listdir(f"/proc/{pid}/task")]
-        before = {path: os.sched_getaffinity(int(path.rsplit("/", 1)[1])) for path in threads}
-        for path in threads:
-            os.sched_setaffinity(int(path.rsplit("/", 1)[1]), others)
+        before = {pid: os.sched_getaffinity(pid) for pid in pids}
+        for pid in pids:
+            pin_process(others, pid)
         try:
             yield {"WEB_CPUS": str(cpus[0])}
         finally:
-            for path, allowed in before.items():
-                try:
-                    os.sched_setaffinity(int(path.rsplit("/", 1)[1]), allowed)
-                except ProcessLookupError:  # a thread that has ended since
-                    pass
+            for pid, allowed in before.items():
+                pin_process(allowed, pid)
 
     def __exit__(self, *exc):
         if self.valkey is not None:

@@ -162,4 +162,3 @@ async def router(scope, receive, send):
 
 
 application = ASGIStaticFilesHandler(router)
-

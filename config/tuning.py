@@ -14,10 +14,10 @@ its own. Unset, the kernel places threads as it likes.
 
 Garbage collection. With Python's default threshold the young generation is collected
 every 700 new container objects, several times per request, and every tenth collection
-also walks the older generations, where everything Django loaded at startup sits. Moving the startup objects out of the collector's sight
-(``gc.freeze``) and collecting the young generation every GC_YOUNG allocations instead
-took the server's CPU per join from about 1.07 ms to 0.90 ms, and left a bare POST's where
-it was (0.69 ms). Reference counting still frees almost everything at once; the collector
+also walks the older generations, where everything Django loaded at startup sits. Moving
+the startup objects out of the collector's sight (``gc.freeze``) and collecting the young
+generation every GC_YOUNG allocations instead took the server's CPU per join from about
+1.07 ms to 0.90 ms, and left a bare POST's where it was (0.69 ms). Reference counting still frees almost everything at once; the collector
 is only for cycles, and a cycle waits at most GC_YOUNG allocations longer.
 """
 
@@ -42,10 +42,14 @@ def parse_cpus(text: str) -> set[int]:
     return cpus
 
 
-def pin_process(cpus: set[int]) -> None:
-    """Pin every thread of this process, and (by inheritance) every thread it starts later."""
-    for thread_id in os.listdir("/proc/self/task"):
-        os.sched_setaffinity(int(thread_id), cpus)
+def pin_process(cpus: set[int], pid: int | str = "self") -> None:
+    """Pin every thread of a process (this one by default), and by inheritance every thread
+    it starts later."""
+    for thread_id in os.listdir(f"/proc/{pid}/task"):
+        try:
+            os.sched_setaffinity(int(thread_id), cpus)
+        except ProcessLookupError:  # a thread that ended since the listing
+            pass
 
 
 def apply() -> None:

@@ -10,13 +10,13 @@ import threading
 
 import redis
 from django.conf import settings
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 try:
     from hiredis import pack_command as _pack  # what redis-py calls too, minus its checks
 except ImportError:  # pragma: no cover - hiredis is a dependency; redis-py packs without it
     _pack = None
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
 _lock = threading.Lock()
 _client = None

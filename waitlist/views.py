@@ -152,7 +152,7 @@ def _act(request, slug, action):
         return response
     if _wants_json(request):
         return _status_page(request, restaurant, queue.status(restaurant=restaurant, party_id=party.id))
-    return HttpResponseRedirect(reverse("waitlist:page", args=[slug]), status=303)
+    return HttpResponseRedirect(_page_url(slug), status=303)
 
 
 @require_POST
@@ -191,7 +191,7 @@ def personal_link(request, slug, token):
         diners.follow(request, restaurant, token)
     except UnknownParty:
         raise Http404(_("This waitlist link is not valid or has expired.")) from None
-    return HttpResponseRedirect(reverse("waitlist:page", args=[slug]), status=303)
+    return HttpResponseRedirect(_page_url(slug), status=303)
 
 
 def stream_plan(request, slug) -> Plan:
