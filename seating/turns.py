@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from restaurants.models import Outcome, Restaurant, Visit
 
-from .estimator import TurnModel
+from .turn_model import TurnModel
 
 HISTORY_DAYS = 28
 RELOAD_SECONDS = 300

@@ -8,8 +8,9 @@ from dataclasses import replace
 import pytest
 
 from seating import estimator as E
-from seating.estimator import Busy, Floor, TurnModel
+from seating.estimator import Busy, Floor
 from seating.strategies import STRATEGIES, best_fit, first_fit
+from seating.turn_model import TurnModel
 from seating.types import COUNTER, EITHER, TABLE, Policy, Unit, WaitingParty
 
 NOW = 1_900_000_000_000
