@@ -8,7 +8,8 @@ import sys
 
 from .harness import Environment, print_table
 
-ORDER = ["positions", "roundtrips", "memory", "http_join", "fanout", "soak", "estimates"]
+ORDER = ["positions", "roundtrips", "redis_calls", "join_form", "memory", "http_join", "fanout", "public",
+         "processes", "stream_cost", "soak", "notify", "rebuild", "estimates"]
 
 
 def main(argv: list[str]) -> int:

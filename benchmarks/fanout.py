@@ -70,7 +70,7 @@ async def measure(place, streams: list[Stream], rounds: int) -> tuple[list[float
 
 
 def run() -> list[Result]:
-    from tests.redis_servers import AppServer
+    from tests.support.redis_servers import AppServer
     from waitlist import queue
 
     from . import fixtures

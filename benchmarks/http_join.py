@@ -89,7 +89,7 @@ def run() -> list[Result]:
 
 
 def measure(pinned: dict) -> list[Result]:
-    from tests.redis_servers import AppServer
+    from tests.support.redis_servers import AppServer
 
     from . import fixtures
 

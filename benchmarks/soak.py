@@ -106,7 +106,7 @@ async def soak(host, port, slug, filler_cookies: list[dict], pid: int) -> dict:
 def run() -> list[Result]:
     from asgiref.sync import sync_to_async
 
-    from tests.redis_servers import AppServer
+    from tests.support.redis_servers import AppServer
     from waitlist import queue
 
     from . import fixtures

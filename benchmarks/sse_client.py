@@ -84,6 +84,7 @@ class Stream:
     notices: list = field(default_factory=list)
     errors: int = 0
     events: int = 0
+    received: int = 0  # bytes of the body, framing included
     opened: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
     task: asyncio.Task | None = None
@@ -104,6 +105,7 @@ class Stream:
                 chunk = await reader.read(65536)
                 if not chunk:
                     break
+                self.received += len(chunk)
                 buffer += chunk
                 while b"\n\n" in buffer:
                     event, buffer = buffer.split(b"\n\n", 1)

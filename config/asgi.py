@@ -1,27 +1,25 @@
 """ASGI entry point, served by daphne.
 
-Three kinds of request, three paths:
+Every request, live streams included, goes through Django's WSGI handler and its whole
+middleware stack, on a fixed pool of threads one hop from the event loop. A stream's view
+answers a ``StreamResponse`` carrying its plan (waitlist/stream.py); the router sees it
+when the handler returns and serves the stream on the event loop with the status, headers
+and cookies Django gave it, so an open stream costs a coroutine, not a thread.
 
-- live streams (``.../events``): the view decides once, in a pooled thread, what the
-  stream will carry (``stream_plan``: session, rights, which party); the stream itself
-  then runs on the event loop with no thread and no middleware of its own, so a thousand
-  open streams cost a thousand coroutines, not a thousand threads;
-- every other request: Django's WSGI handler on a fixed pool of threads, one hop from the
-  event loop and back;
-- static files: served by the same process (few, cached by browsers).
+Why not Django's ASGI handler: it starts a thread per request and hops between the event
+loop and a thread for every sync middleware, and it would hold a thread for every open
+stream; measured here it served a bare POST several times slower (docs/performance.md).
 
-Why not Django's ASGI handler: under it each request gets a thread of its own, started
-and joined per request, with its own database connection opened and closed each time, and
-every sync middleware costs a thread hop. Measured on the 2-core machines here
-(benchmarks/http_join.py, bare POST view, 16 keep-alive clients): about 100 requests/s
-that way, about 470/s through the pool; and 1,000 streams did not finish opening in five
-minutes through it, while they open in seconds this way.
+A request body is read whole before Django sees it; one larger than Django's own limit
+(DATA_UPLOAD_MAX_MEMORY_SIZE) never gets here: daphne refuses it with 413 as soon as its
+size is known, without holding it (config/request_limits.py).
 """
 
 import asyncio
-import io
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from io import BytesIO
 
 from django.core.wsgi import get_wsgi_application
 
@@ -29,136 +27,105 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 pages_application = get_wsgi_application()
 
-from config import tuning  # noqa: E402
+from config import request_limits, tuning  # noqa: E402
 
-# Once Django is loaded and before any page thread starts (README, Performance).
+# Once Django is loaded and before any page thread starts (docs/performance.md).
 tuning.apply()
+request_limits.install()
 
-from asgiref.wsgi import WsgiToAsgiInstance  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
-from django.core.exceptions import PermissionDenied  # noqa: E402
-from django.core.handlers.wsgi import WSGIRequest  # noqa: E402
-from django.db import close_old_connections  # noqa: E402
-from django.middleware.csrf import CsrfViewMiddleware  # noqa: E402
-from django.http import Http404  # noqa: E402
-from django.urls import Resolver404, resolve, reverse  # noqa: E402
-from django.utils.functional import SimpleLazyObject  # noqa: E402
-from django.utils.module_loading import import_string  # noqa: E402
-
-from config.middleware import is_outage  # noqa: E402
-from waitlist.stream import Plan, serve  # noqa: E402
+from waitlist.broadcast import serve_shared  # noqa: E402
+from waitlist.stream import StreamResponse, serve  # noqa: E402
 
 # Enough threads to overlap a few requests waiting on Redis or the database. More is worse
-# under the GIL: each thread back from Redis waits for the GIL behind the others (joins
-# through 2 to 4 threads ran about a fifth faster than through 8 or 16 in
-# benchmarks/http_join.py). Scale out with processes instead (README, Reliability).
+# under the GIL (docs/performance.md); scale out with processes instead.
 _pool = ThreadPoolExecutor(max_workers=int(os.getenv("WEB_THREADS", "4")), thread_name_prefix="web")
 
-# URL name -> the view function that plans the stream (and whether it needs a staff login).
-STREAMS = {
-    "waitlist:events": ("waitlist.views.stream_plan", False),
-    "seating:events": ("seating.views.stream_plan", True),
-}
+def environ_for(scope: dict, body: bytes) -> dict:
+    """The WSGI environ (PEP 3333) of an ASGI HTTP scope: text fields are latin-1 strings of
+    the original bytes, headers are HTTP_* variables, repeated headers joined by commas."""
+    path = scope["path"].encode("utf-8").decode("latin-1")
+    script_name = scope.get("root_path", "").encode("utf-8").decode("latin-1")
+    if script_name and path.startswith(script_name):
+        path = path[len(script_name):]
+    server = scope.get("server") or ("localhost", 80)
+    environ = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": script_name,
+        "PATH_INFO": path,
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1] if server[1] is not None else 80),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    client = scope.get("client")
+    if client:
+        environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = str(client[0]), str(client[1])
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        key = name if name in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{name}"
+        value = raw_value.decode("latin-1")
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ
 
 
-def _environ(scope, body: bytes) -> dict:
-    adapter = WsgiToAsgiInstance(pages_application)
-    adapter.scope = scope
-    return adapter.build_environ(scope, io.BytesIO(body))
-
-
-def _run_page(scope, body: bytes):
-    """Run one request through Django's WSGI handler; returns (status, headers, body)."""
+def _run_page(scope: dict, body: bytes):
+    """Run one request through Django's WSGI handler. Returns the http.response.start
+    message and either the body or, for a stream, its plan."""
     started = {}
 
     def start_response(status, headers, exc_info=None):
         started["status"] = int(status.split(" ", 1)[0])
-        started["headers"] = [(name.lower().encode("latin1"), value.encode("latin1")) for name, value in headers]
+        started["headers"] = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
-    result = pages_application(_environ(scope, body), start_response)
+    response = pages_application(environ_for(scope, body), start_response)
+    start = {"type": "http.response.start", "status": started["status"], "headers": started["headers"]}
     try:
-        content = b"".join(result)
+        if isinstance(response, StreamResponse):
+            return start, response.plan
+        return start, b"".join(response)
     finally:
-        if hasattr(result, "close"):
-            result.close()
-    return started["status"], started["headers"], content
+        response.close()  # request_finished: Django closes what the request opened
 
 
 async def _read_body(receive) -> bytes | None:
-    body = b""
+    """The whole body (within Django's limit: see the module's docstring), or None when the
+    client left first."""
+    chunks = []
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             return None
-        body += message.get("body", b"")
+        chunks.append(message.get("body", b""))
         if not message.get("more_body"):
-            return body
-
-
-async def _pages(scope, receive, send):
-    body = await _read_body(receive)
-    if body is None:
-        return
-    status, headers, content = await asyncio.get_running_loop().run_in_executor(_pool, _run_page, scope, body)
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": content})
-
-
-def _plan_stream(scope, view_path: str, staff: bool, kwargs: dict):
-    """Run a stream's planning view with the session and user the middleware would give
-    it. Returns a Plan, or (status, headers, body) for an answer instead of a stream."""
-    close_old_connections()
-    try:
-        request = WSGIRequest(_environ(scope, b""))
-        engine = import_string(settings.SESSION_ENGINE)
-        request.session = engine.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
-        request.user = SimpleLazyObject(lambda: get_user(request))
-        # Read the CSRF cookie as the middleware would, so forms in the stream's fragments
-        # carry a token that matches this browser's cookie.
-        CsrfViewMiddleware(lambda r: None).process_request(request)
-        if staff and not request.user.is_authenticated:
-            return 302, [(b"location", f"{reverse('login')}?next={request.path}".encode())], b""
-        return import_string(view_path)(request, **kwargs)
-    except Http404:
-        return 404, [(b"content-type", b"text/plain")], b"Not found"
-    except PermissionDenied:
-        return 403, [(b"content-type", b"text/plain")], b"Forbidden"
-    except Exception as exc:
-        if is_outage(exc):
-            return 503, [(b"content-type", b"text/plain"), (b"retry-after", b"5")], b"Briefly unavailable"
-        raise
-    finally:
-        close_old_connections()
-
-
-async def _streams(scope, receive, send) -> bool:
-    """Serve a live stream; False when the path is not one (Django answers instead)."""
-    try:
-        match = resolve(scope["path"])
-    except Resolver404:
-        return False
-    if match.view_name not in STREAMS:
-        return False
-    view_path, staff = STREAMS[match.view_name]
-    result = await asyncio.get_running_loop().run_in_executor(_pool, _plan_stream, scope, view_path, staff,
-                                                              match.kwargs)
-    if isinstance(result, Plan):
-        await serve(result, receive, send)
-    else:
-        status, headers, body = result
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-    return True
+            return b"".join(chunks)
 
 
 async def router(scope, receive, send):
     if scope["type"] != "http":
         return
-    if scope["method"] == "GET" and scope["path"].endswith("/events") and await _streams(scope, receive, send):
+    body = await _read_body(receive)
+    if body is None:
         return
-    await _pages(scope, receive, send)
+    start, result = await asyncio.get_running_loop().run_in_executor(_pool, _run_page, scope, body)
+    if isinstance(result, bytes):
+        await send(start)
+        await send({"type": "http.response.body", "body": result})
+    elif scope["method"] == "HEAD":  # a stream's headers, without holding it open
+        await send(start)
+        await send({"type": "http.response.body", "body": b""})
+    elif result.shared and result.every_seconds:
+        await serve_shared(result, start, receive, send)  # the join page's: served as a group
+    else:
+        await serve(result, start, receive, send)
 
 
-application = ASGIStaticFilesHandler(router)
+# Static files too go through the router and Django's handler: WhiteNoise (a middleware,
+# config/settings.py) answers them before the rest of the stack runs.
+application = router

@@ -1,24 +1,23 @@
 """How a server process runs on its machine: which CPUs, and how often Python collects.
 
 Applied once by ``config/asgi.py``, after Django is loaded and before any page thread
-starts. Both settings were measured with benchmarks/http_join.py on the 2-core machines
-here; the numbers are in the README's Performance section.
+starts. Both were measured with benchmarks/http_join.py; docs/performance.md has the
+numbers.
 
 CPUs (``WEB_CPUS``: "0", "2,3", "0-1"). A CPython process runs Python on one core at a
 time (the GIL), but the kernel spreads its threads (the event loop, the page threads) over
 every core. Each time the GIL passes to a thread on another core, that thread finds the
 interpreter's objects in the other core's cache, and the threads wake each other through
-the scheduler: unpinned, a join cost the server about 1.3 ms of CPU and 10 context
-switches; pinned, about 1.0 ms and 2. So run one server process per core, each pinned to
-its own. Unset, the kernel places threads as it likes.
+the scheduler. So run one server process per core, each pinned to its own. Unset, the
+kernel places threads as it likes.
 
 Garbage collection. With Python's default threshold the young generation is collected
 every 700 new container objects, several times per request, and every tenth collection
-also walks the older generations, where everything Django loaded at startup sits. Moving
-the startup objects out of the collector's sight (``gc.freeze``) and collecting the young
-generation every GC_YOUNG allocations instead took the server's CPU per join from about
-1.07 ms to 0.90 ms, and left a bare POST's where it was (0.69 ms). Reference counting still frees almost everything at once; the collector
-is only for cycles, and a cycle waits at most GC_YOUNG allocations longer.
+also walks the older generations, where everything Django loaded at startup sits. The
+startup objects are moved out of the collector's sight (``gc.freeze``) and the young
+generation is collected every GC_YOUNG allocations instead. Reference counting still frees
+almost everything at once; the collector is only for cycles, and a cycle waits at most
+GC_YOUNG allocations longer.
 """
 
 import gc

@@ -9,15 +9,18 @@ open restaurant and its first tables can be created in one go.
 import copy
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, Sum
 from django.forms.models import inlineformset_factory
-from django.utils.html import format_html, format_html_join
+from django.urls import reverse
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from seating.strategies import STRATEGIES
+from domain.strategies import STRATEGIES
 
-from .models import Restaurant, StaffMembership, Table, Visit
+from .models import EXAMPLE_SLUG, FloorAction, Restaurant, StaffMembership, Table, Visit
 
 TABLE_FIELDS = ["label", "seats", "kind", "position"]
 TABLES_PREFIX = "tables"  # default prefix of the inline: the related_name of Table.restaurant
@@ -32,9 +35,20 @@ def strategy_help_text() -> str:
     field_help = Restaurant._meta.get_field("queue_strategy").help_text
     items = format_html_join(
         "", "<li><strong>{}</strong>: {}</li>",
-        ((strategy.label, strategy.description) for strategy in STRATEGIES.values()),
+        ((gettext(strategy.label), gettext(strategy.description)) for strategy in STRATEGIES.values()),
     )
     return format_html("{}<ul>{}</ul>", field_help, items)
+
+
+def slug_help_text(request, slug: str) -> str:
+    """The diner's link this slug makes, in full: where the site is served (SITE_URL, else
+    the address this admin page came in on)."""
+    base = settings.SITE_URL.rstrip("/") or request.build_absolute_uri("/").rstrip("/")
+    link = escape(base + reverse("waitlist:page", args=[slug or EXAMPLE_SLUG]))  # the admin shows help as HTML
+    if slug:
+        return gettext("Lower-case letters, numbers and hyphens. The diner's link: %(link)s") % {"link": link}
+    return gettext("Lower-case letters, numbers and hyphens, in the diner's link: %(slug)s gives %(link)s") % {
+        "slug": EXAMPLE_SLUG, "link": link}
 
 
 class RestaurantAdminForm(forms.ModelForm):
@@ -130,13 +144,19 @@ class RestaurantAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "time_zone", "is_open"]}),
-        (_("Party limits"), {"fields": ["max_party_size", "tables_combine"]}),
+        (None, {"fields": ["name", "slug", "time_zone", "is_open", "phone", "country"]}),
+        (_("Party limits"), {"fields": ["max_party_size", "tables_combine", "party_tags"]}),
         (_("Seating"), {"fields": ["queue_strategy", "seating_policy", "max_skips", "max_wait_minutes"]}),
-        (_("Timers"), {"fields": ["checkin_timeout_minutes", "getting_close_threshold",
+        (_("Timers"), {"fields": ["checkin_timeout_minutes", "getting_close_minutes", "getting_close_threshold",
                                   "service_limit_minutes", "service_warning_minutes"]}),
         (_("Estimates"), {"fields": ["default_turn_minutes", "default_counter_turn_minutes"]}),
     ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)  # a new class on every call
+        if "slug" in form.base_fields:
+            form.base_fields["slug"].help_text = slug_help_text(request, obj.slug if obj else "")
+        return form
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -152,7 +172,7 @@ class RestaurantAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # The per-process layout cache (restaurants/layout.py) is keyed on updated_at.
+        # The per-process layout cache (restaurants/caches.py) is keyed on updated_at.
         # save_model() already bumped it, but before the tables were written: bump it again
         # now that they are, whenever the inline changed anything.
         if any(formset.new_objects or formset.changed_objects or formset.deleted_objects
@@ -162,8 +182,8 @@ class RestaurantAdmin(admin.ModelAdmin):
 
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "restaurant"]
-    list_filter = ["restaurant"]
+    list_display = ["user", "restaurant", "role"]
+    list_filter = ["restaurant", "role"]
     list_select_related = ["user", "restaurant"]
     search_fields = ["user__username", "restaurant__name"]
     autocomplete_fields = ["user", "restaurant"]
@@ -178,6 +198,22 @@ class VisitAdmin(admin.ModelAdmin):
     list_filter = ["restaurant", "outcome", "preference"]
     list_select_related = ["restaurant"]
     date_hierarchy = "ended_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FloorAction)
+class FloorActionAdmin(admin.ModelAdmin):
+    """The floor's action log (undo, pauses, quote changes, edits, moves), written by the app."""
+
+    list_display = ["restaurant", "kind", "party_number", "detail", "at"]
+    list_filter = ["restaurant", "kind"]
+    list_select_related = ["restaurant"]
+    date_hierarchy = "at"
 
     def has_add_permission(self, request):
         return False

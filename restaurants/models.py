@@ -6,15 +6,24 @@ queue and table states are in Redis (see waitlist/queue.py).
 
 import zoneinfo
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from seating.strategies import STRATEGY_CHOICES
+from domain import values
+from domain.strategies import STRATEGIES
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+EXAMPLE_SLUG = "bistro-verde"
+
+
+def default_time_zone() -> str:
+    """A new restaurant's time zone: the server's TIME_ZONE setting (a callable, so that the
+    migrations do not freeze the value the setting had when they were made)."""
+    return settings.TIME_ZONE
 
 
 class SeatingPolicy(models.TextChoices):
@@ -23,21 +32,38 @@ class SeatingPolicy(models.TextChoices):
 
 
 class Preference(models.TextChoices):
-    TABLE = "table", _("Table")
-    COUNTER = "counter", _("Counter")
-    EITHER = "either", _("Either, whichever is first")
+    TABLE = values.TABLE, _("Table")
+    COUNTER = values.COUNTER, _("Counter")
+    EITHER = values.EITHER, _("Either, whichever is first")
 
 
 class TableKind(models.TextChoices):
-    TABLE = "table", _("Table")
-    COUNTER = "counter", _("Counter seat")
+    TABLE = values.TABLE, _("Table")
+    COUNTER = values.COUNTER, _("Counter seat")
+
+
+# The strategy registry gives the model its choices (and the admin its help text).
+DEFAULT_PARTY_TAGS = "high chair, wheelchair, birthday, VIP"
+STRATEGY_CHOICES = [(key, _(strategy.label)) for key, strategy in STRATEGIES.items()]
 
 
 class Restaurant(models.Model):
-    slug = models.SlugField(unique=True, help_text=_("Appears in the diner's link: /waitlist/<slug>/."))
+    slug = models.SlugField(unique=True, help_text=_(
+        "Lower-case letters, numbers and hyphens, in the diner's link: the slug bistro-verde gives "
+        "/waitlist/bistro-verde/."))
     name = models.CharField(max_length=120)
-    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC",
-                                 help_text=_("Used for opening hours in reports and for times shown to diners."))
+    time_zone = models.CharField(
+        max_length=64, choices=TIME_ZONE_CHOICES, default=default_time_zone,
+        help_text=_("Where the restaurant is, for example Europe/Madrid: check-in times told to diners, the "
+                    "host's floor and the days of the insights are in this zone. A new restaurant starts with "
+                    "the server's TIME_ZONE setting."))
+    phone = models.CharField(
+        _("phone"), max_length=32, blank=True,
+        help_text=_("How diners reach the restaurant: shown when their hold expires or the host removes them."))
+    country = models.CharField(
+        _("country"), max_length=2, default="US", blank=True,
+        help_text=_("Two-letter country code (ISO 3166): diners' phone numbers without a +country prefix "
+                    "are read as numbers of this country."))
     is_open = models.BooleanField(
         _("open for joins"), default=False,
         help_text=_("When off, diners cannot join; parties already waiting keep their place."))
@@ -66,9 +92,14 @@ class Restaurant(models.Model):
     checkin_timeout_minutes = models.PositiveSmallIntegerField(
         _("check-in timeout (minutes)"), default=10, validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text=_("How long a table is held for a notified party before it counts as a no-show."))
+    getting_close_minutes = models.PositiveSmallIntegerField(
+        _("'getting close' threshold (minutes)"), default=15, validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text=_("Diners are told to head over when their estimated wait, at its longest, is this many "
+                    "minutes or less (or a table is about to free up for them)."))
     getting_close_threshold = models.PositiveSmallIntegerField(
         _("'getting close' threshold (parties ahead)"), default=2, validators=[MaxValueValidator(100)],
-        help_text=_("Diners are told to head over when this many parties or fewer are ahead of them."))
+        help_text=_("Used only while there is no estimate for a party: it is then told to head over "
+                    "when this many parties or fewer are ahead of it."))
     service_limit_minutes = models.PositiveSmallIntegerField(
         _("service time limit (minutes)"), null=True, blank=True, validators=[MinValueValidator(5)],
         help_text=_("Optional limit on a seating. Leave empty for no limit."))
@@ -82,6 +113,9 @@ class Restaurant(models.Model):
     default_counter_turn_minutes = models.PositiveSmallIntegerField(
         _("default counter turn (minutes)"), default=40, validators=[MinValueValidator(5), MaxValueValidator(600)],
         help_text=_("Expected time at the counter before there is enough history to learn it."))
+    party_tags = models.CharField(
+        _("party tags"), max_length=300, blank=True, default=DEFAULT_PARTY_TAGS,
+        help_text=_("Tags the host may put on a party, separated by commas (high chair, wheelchair, birthday, VIP)."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,10 +135,14 @@ class Restaurant(models.Model):
         return result
 
     def _forget_cached(self) -> None:
-        # The per-process lookup cache (restaurants/lookup.py) must not serve the old row here.
-        from .lookup import forget
+        # The per-process cache (restaurants/caches.py) must not serve the old row here.
+        from .caches import forget
 
         forget(self.slug)
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag.strip() for tag in self.party_tags.split(",") if tag.strip()]
 
     @property
     def total_capacity(self) -> int:
@@ -134,6 +172,16 @@ class Restaurant(models.Model):
     def clean(self) -> None:
         tables = list(self.tables.values_list("seats", "kind")) if self.pk else []
         errors = self.seating_limits(tables)
+        self.country = (self.country or "US").upper()
+        if self.country not in phonenumbers.SUPPORTED_REGIONS:
+            errors["country"] = _("Use a two-letter country code, such as US, GB or ES.")
+        elif self.phone:
+            try:
+                number = phonenumbers.parse(self.phone, self.country)
+            except phonenumbers.NumberParseException:
+                number = None
+            if number is None or not phonenumbers.is_valid_number(number):
+                errors["phone"] = _("That is not a phone number we can call.")
         if errors:
             raise ValidationError(errors)
 
@@ -168,9 +216,18 @@ class Table(models.Model):
             raise ValidationError({"seats": _("Counter seats are one row per seat: use 1.")})
 
 
+class StaffRole(models.TextChoices):
+    HOST = "host", _("Host")
+    MANAGER = "manager", _("Manager")
+
+
 class StaffMembership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     restaurant = models.ForeignKey(Restaurant, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(
+        _("role"), max_length=10, choices=StaffRole.choices, default=StaffRole.HOST,
+        help_text=_("Host: runs the floor (seats, notifies, pauses joins, edits parties). Manager: all of that, "
+                    "and may also change the restaurant's policies from the floor, such as the hold time."))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "restaurant"], name="unique_membership")]
@@ -179,10 +236,38 @@ class StaffMembership(models.Model):
         return f"{self.user} hosts {self.restaurant}"
 
 
+class FloorActionKind(models.TextChoices):
+    UNDO = "undo", _("Undone")
+    PAUSE = "pause", _("Joins paused")
+    RESUME = "resume", _("Joins resumed")
+    QUOTE = "quote", _("Quotes adjusted")
+    EDIT = "edit", _("Party edited")
+    MOVE = "move", _("Party moved")
+
+
+class FloorAction(models.Model):
+    """A host's change on the floor that is not a party's end (those are visits), for insights:
+    copied from the live queue's action log exactly once (waitlist/floor_log.py)."""
+
+    restaurant = models.ForeignKey(Restaurant, on_delete=models.CASCADE, related_name="floor_actions")
+    entry = models.CharField(max_length=40, help_text=_("The live queue's id of the entry."))
+    kind = models.CharField(max_length=10, choices=FloorActionKind.choices)
+    party_number = models.PositiveIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [models.UniqueConstraint(fields=["restaurant", "entry"], name="unique_floor_action")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.restaurant}"
+
+
 class Outcome(models.TextChoices):
-    COMPLETED = "completed", _("Seated and completed")
-    LEFT = "left", _("Left the waitlist")
-    EXPIRED = "expired", _("No-show (hold expired)")
+    COMPLETED = values.COMPLETED, _("Seated and completed")
+    LEFT = values.LEFT, _("Left the waitlist")
+    EXPIRED = values.EXPIRED, _("No-show (hold expired)")
 
 
 class Visit(models.Model):
@@ -200,6 +285,9 @@ class Visit(models.Model):
     table_seats = models.PositiveSmallIntegerField(null=True, blank=True)
     table_kind = models.CharField(max_length=10, blank=True)
     skips = models.PositiveSmallIntegerField(default=0)
+    guest_key = models.CharField(
+        max_length=32, blank=True, db_index=True,
+        help_text=_("A keyed hash of the diner's phone or email, to count repeat guests; not the contact itself."))
     quoted_low = models.PositiveSmallIntegerField(null=True, blank=True)
     quoted_high = models.PositiveSmallIntegerField(null=True, blank=True)
     joined_at = models.DateTimeField()

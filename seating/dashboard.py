@@ -4,14 +4,14 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
+from domain.durations import MINUTE_MS
+from domain.strategies import placements
+from domain.values import COUNTER, DINING, HELD, READY, TABLE_READY, WaitingParty
 from restaurants.models import Restaurant
-from seating.floor import free_units, policy_for
-from seating.strategies import placements
-from seating.types import COUNTER, WaitingParty
-from waitlist.live import LiveView
-from waitlist.types import DINING, READY, Party
-
-MINUTE_MS = 60_000
+from waitlist.clock import now_ms
+from waitlist.live_view import LiveView
+from waitlist.situation import free_units, policy_for
+from waitlist.state import Party
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def table_rows(restaurant: Restaurant, view: LiveView) -> list[TableRow]:
     for unit in view.layout.units:
         state = view.snapshot.table(unit.id)
         party = view.party(state.party_id) if state.party_id else None
-        shown = "held" if state.state == "ready" and party is not None else state.state
+        shown = HELD if state.state == TABLE_READY and party is not None else state.state
         limit_ms = None
         if party is not None and party.state == DINING and restaurant.service_limit_minutes and party.seated_ms:
             limit_ms = party.seated_ms + restaurant.service_limit_minutes * MINUTE_MS
@@ -87,11 +87,14 @@ def dashboard_context(*, restaurant: Restaurant, view: LiveView, csrf_token: str
             "waiting": len(view.snapshot.waiting),
             "ready": len(ready),
             "dining": sum(1 for p in view.snapshot.active if p.state == DINING),
-            "free": sum(1 for t in tables if t.state == "ready"),
+            "free": sum(1 for t in tables if t.state == TABLE_READY),
         },
         "warn_ms": restaurant.service_warning_minutes * MINUTE_MS,
         "csrf_token": csrf_token,
         "notice": view.snapshot.notice,
+        "paused": view.snapshot.paused,
+        "quote_add": view.snapshot.quote_add,
+        "undoable": [u for u in view.snapshot.undoable if u.ends_ms > now_ms()],
         "version": view.version,
     }
 

@@ -10,50 +10,52 @@ import logging
 
 from django.utils.translation import gettext as _
 
-from restaurants.layout import layout_for
+from domain.durations import MINUTE_MS
+from domain.strategies import counter_runs, get_strategy
+from domain.values import COUNTER, TABLE, WAITING, Offer
+from restaurants import caches
 from restaurants.models import Restaurant, SeatingPolicy
 from waitlist import queue
 from waitlist.clock import resolve
 from waitlist.errors import NoFit, StaleAction, UnknownParty, WaitlistError
-from waitlist.types import Change, FiredTimer, Snapshot
-
-from .floor import free_units, policy_for, waiting_parties
-from .strategies import counter_runs, get_strategy
-from .types import COUNTER, TABLE, Offer, WaitingParty
+from waitlist.situation import free_units, policy_for, waiting_parties, waiting_party
+from waitlist.state import Change, FiredTimer, Snapshot
 
 log = logging.getLogger("waitlist.seating")
 
 
 def suggest(*, restaurant: Restaurant, snapshot: Snapshot, now_ms: int) -> list[Offer]:
     """What the restaurant's strategy would offer now, best first."""
-    layout = layout_for(restaurant)
+    layout = caches.layout(restaurant)
     return get_strategy(restaurant.queue_strategy).choose(
         free_units(snapshot, layout), waiting_parties(snapshot), policy_for(restaurant), now_ms)
 
 
-def seat_next(*, restaurant: Restaurant, now_ms: int | None = None) -> Change:
-    """Offer the strategy's first choice. Raises NoFit when no free table fits anyone."""
+def seat_next(*, restaurant: Restaurant, undoable: bool = False, now_ms: int | None = None) -> Change:
+    """Offer the strategy's first choice. Raises NoFit when no free table fits anyone.
+    ``undoable``: the host may take the offer back for a while (waitlist/floor.py)."""
     now = resolve(now_ms)
     offers = suggest(restaurant=restaurant, snapshot=queue.snapshot(restaurant=restaurant), now_ms=now)
     if not offers:
         raise NoFit()
     first = offers[0]
     return queue.offer(restaurant=restaurant, party_id=first.party_id, table_ids=first.table_ids,
-                       kind=first.kind, now_ms=now)
+                       kind=first.kind, undoable=undoable, now_ms=now)
 
 
-def offer_table(*, restaurant: Restaurant, party_id: int, table_id: int, now_ms: int | None = None) -> Change:
+def offer_table(*, restaurant: Restaurant, party_id: int, table_id: int, undoable: bool = False,
+                now_ms: int | None = None) -> Change:
     """The host's own choice of table for a party. A counter seat is the first of as many
     adjoining free seats as the party needs."""
-    layout = layout_for(restaurant)
+    layout = caches.layout(restaurant)
     unit = layout.unit(table_id)
     if unit is None:
         raise UnknownParty(_("That table is not in this restaurant."))
     snapshot = queue.snapshot(restaurant=restaurant)
     party = snapshot.party(party_id)
-    if party is None or party.state != "waiting":
+    if party is None or party.state != WAITING:
         raise StaleAction()
-    waiting = WaitingParty(id=party.id, size=party.size, preference=party.preference, joined_ms=party.joined_ms)
+    waiting = waiting_party(party)
     if not waiting.accepts(unit.kind):
         raise WaitlistError(_("That party asked for counter seating.") if unit.kind == TABLE
                             else _("That party asked for a table."))
@@ -72,7 +74,8 @@ def offer_table(*, restaurant: Restaurant, party_id: int, table_id: int, now_ms:
             raise WaitlistError(_("%(table)s seats %(seats)d; that party is %(size)d.")
                                 % {"table": unit.label, "seats": unit.seats, "size": party.size})
         table_ids = (table_id,)
-    return queue.offer(restaurant=restaurant, party_id=party_id, table_ids=table_ids, kind=unit.kind, now_ms=now_ms)
+    return queue.offer(restaurant=restaurant, party_id=party_id, table_ids=table_ids, kind=unit.kind,
+                       undoable=undoable, now_ms=now_ms)
 
 
 def auto_offer(*, restaurant: Restaurant, now_ms: int | None = None) -> list[Change]:
@@ -100,7 +103,7 @@ def heads_up_for(*, restaurant: Restaurant, timer: FiredTimer, now_ms: int | Non
         return None
     now = resolve(now_ms)
     snapshot = queue.snapshot(restaurant=restaurant)
-    layout = layout_for(restaurant)
+    layout = caches.layout(restaurant)
     soon = [layout.unit(t) for t in timer.table_ids if layout.unit(t) is not None]
     offers = get_strategy(restaurant.queue_strategy).choose(soon, waiting_parties(snapshot),
                                                             policy_for(restaurant), now)
@@ -110,9 +113,9 @@ def heads_up_for(*, restaurant: Restaurant, timer: FiredTimer, now_ms: int | Non
     # tick that fired the warning may be late, and the limit may be shorter than the warning).
     dining = snapshot.party(timer.party_id)
     if dining is not None and dining.seated_ms and restaurant.service_limit_minutes:
-        free_at = max(now, dining.seated_ms + restaurant.service_limit_minutes * 60_000)
+        free_at = max(now, dining.seated_ms + restaurant.service_limit_minutes * MINUTE_MS)
     else:
-        free_at = now + restaurant.service_warning_minutes * 60_000
+        free_at = now + restaurant.service_warning_minutes * MINUTE_MS
     party_id = offers[0].party_id
     return party_id if queue.heads_up(restaurant=restaurant, party_id=party_id, free_at_ms=free_at, now_ms=now) else None
 

@@ -11,7 +11,7 @@ import time
 from django.db import close_old_connections
 
 from restaurants.models import Restaurant, SeatingPolicy
-from waitlist import queue
+from waitlist import floor, heartbeats, queue
 from waitlist.clock import resolve
 from waitlist.visits import record_ended
 
@@ -39,6 +39,7 @@ class Worker:
         fired = 0
         for restaurant in self.load():
             fired += self.tick_restaurant(restaurant, now_ms)
+        heartbeats.beat("timers")
         return fired
 
     def tick_restaurant(self, restaurant: Restaurant, now_ms: int | None = None) -> int:
@@ -54,6 +55,7 @@ class Worker:
             services.auto_offer(restaurant=restaurant, now_ms=now)
         self.seen_versions[restaurant.id] = run.version
         record_ended(restaurant=restaurant)
+        floor.record_actions(restaurant=restaurant)
         return len(run.fired)
 
     def run_forever(self, poll_seconds: float) -> None:

@@ -1,12 +1,26 @@
-import pytest
-from django.contrib.auth.models import User
+"""Fixtures only; the helpers they use live in tests/support/."""
 
-from restaurants.models import Restaurant, StaffMembership, Table
-from tests.redis_servers import Server
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.utils import translation
+
+from restaurants.models import StaffMembership
+from tests.support.clients import Browser
+from tests.support.daphne import daphne_server
+from tests.support.factories import make_restaurant
+from tests.support.production import collect_static, production_env
+from tests.support.redis_servers import Server
 from waitlist import redis_client
 from waitlist.redis_client import get_redis
 
-T0 = 1_800_000_000_000  # a fixed "now" in ms for tests that drive the clock
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """Django's test client leaves the language of its last request active in the test's
+    thread; each test starts from the default, as each request of a server does."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
@@ -17,31 +31,15 @@ def clean_redis():
     yield
 
 
-def all_keys() -> list[bytes]:
-    """Every key on the server, or on every primary of a Cluster."""
-    r = get_redis()
-    if r.__class__.__name__ == "RedisCluster":
-        return r.keys("*", target_nodes=r.PRIMARIES)
-    return r.keys("*")
-
-
-def make_restaurant(slug="testbistro", *, tables=((2, "table"), (2, "table"), (4, "table"), (6, "table")),
-                    counter=4, **fields) -> Restaurant:
-    defaults = dict(name=slug.title(), is_open=True, max_party_size=6, checkin_timeout_minutes=10)
-    defaults.update(fields)
-    restaurant = Restaurant.objects.create(slug=slug, **defaults)
-    position = 0
-    for number, (seats, kind) in enumerate(tables, start=1):
-        position += 1
-        Table.objects.create(restaurant=restaurant, label=f"T{number}", seats=seats, kind=kind, position=position)
-    for number in range(1, counter + 1):
-        Table.objects.create(restaurant=restaurant, label=f"C{number}", seats=1, kind="counter", position=100 + number)
-    return restaurant
-
-
 @pytest.fixture
 def restaurant(db):
     return make_restaurant()
+
+
+@pytest.fixture
+def tables(restaurant):
+    """The test restaurant's table ids by label."""
+    return {t.label: t.id for t in restaurant.tables.all()}
 
 
 @pytest.fixture
@@ -66,3 +64,64 @@ def own_redis(settings):
     redis_client.reset_redis()
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def live_url(transactional_db):
+    """A real daphne server on the test database."""
+    with daphne_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """Static files collected once per test run, as production serves them."""
+    root = tmp_path_factory.mktemp("static")
+    collect_static(root)
+    return root
+
+
+@pytest.fixture
+def production_url(transactional_db, collected_static):
+    """A real daphne server started as production is (DEBUG off), over plain HTTP."""
+    with daphne_server(env=production_env(collected_static)) as url:
+        yield url
+
+
+@pytest.fixture
+def browsers(live_url):
+    """Opens browsers (cookie jars with CSRF and SSE) on the live server; closes them after."""
+    opened = []
+
+    def open_browser():
+        browser = Browser(live_url)
+        opened.append(browser)
+        return browser
+
+    yield open_browser
+    for browser in opened:
+        browser.close()
+
+
+@pytest.fixture
+def push_service(settings):
+    """A push service on loopback, and the app's VAPID keys to sign for it."""
+    from tests.support.push_service import PushService, vapid_keys
+
+    settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = vapid_keys()
+    settings.VAPID_SUBJECT = "mailto:host@example.com"
+    service = PushService(server_public_key=settings.VAPID_PUBLIC_KEY).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def twilio(settings):
+    """Twilio's Messages API on loopback, with the app pointed at it."""
+    from tests.support.twilio_stub import ACCOUNT, FROM, TOKEN, TwilioStub
+
+    stub = TwilioStub().start()
+    settings.SMS_BACKEND, settings.TWILIO_BASE_URL = "twilio", stub.url
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_FROM = ACCOUNT, TOKEN, FROM
+    yield stub
+    stub.stop()

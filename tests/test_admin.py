@@ -5,12 +5,11 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from domain.strategies import STRATEGIES
+from restaurants import caches
 from restaurants.admin import RestaurantAdminForm
-from restaurants.layout import layout_for
 from restaurants.models import Restaurant, Table
-from seating.strategies import STRATEGIES
-
-from .conftest import make_restaurant
+from tests.support.factories import make_restaurant
 
 ADD_URL = reverse("admin:restaurants_restaurant_add")
 CHANGELIST_URL = reverse("admin:restaurants_restaurant_changelist")
@@ -29,7 +28,7 @@ def restaurant_data(**fields):
         "name": "New Place", "slug": "new-place", "time_zone": "Europe/Paris", "is_open": True,
         "max_party_size": 4, "tables_combine": False,
         "queue_strategy": "first_fit", "seating_policy": "host", "max_skips": 3, "max_wait_minutes": "",
-        "checkin_timeout_minutes": 10, "getting_close_threshold": 2,
+        "checkin_timeout_minutes": 10, "getting_close_threshold": 2, "getting_close_minutes": 15,
         "service_limit_minutes": "", "service_warning_minutes": 10,
         "default_turn_minutes": 60, "default_counter_turn_minutes": 40,
     }
@@ -324,7 +323,7 @@ def test_duplicate_table_labels_are_refused(admin_client):
 def test_changing_only_a_table_bumps_updated_at_and_the_layout(admin_client):
     restaurant = make_restaurant("bistro", tables=((2, "table"), (4, "table")), counter=0, max_party_size=4)
     t1, t2 = restaurant.tables.order_by("label")
-    assert [u.seats for u in layout_for(restaurant).units] == [2, 4]
+    assert [u.seats for u in caches.layout(restaurant).units] == [2, 4]
     before = restaurant.updated_at
 
     post = {**existing_data(restaurant), **tables_data(existing=[(t1, {"seats": 3}), (t2, {})])}
@@ -333,7 +332,7 @@ def test_changing_only_a_table_bumps_updated_at_and_the_layout(admin_client):
 
     restaurant = Restaurant.objects.get(pk=restaurant.pk)
     assert restaurant.updated_at > before
-    assert [u.seats for u in layout_for(restaurant).units] == [3, 4]
+    assert [u.seats for u in caches.layout(restaurant).units] == [3, 4]
 
 
 @pytest.mark.django_db

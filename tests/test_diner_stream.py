@@ -1,30 +1,8 @@
 """The diner's SSE stream, read from a real daphne server."""
 
-import pytest
 
-from tests.clients import POSITION_EVENTS, Browser, position_in
-from tests.conftest import make_restaurant
-from tests.live import daphne_server
-
-
-@pytest.fixture
-def live_url(transactional_db):
-    with daphne_server() as url:
-        yield url
-
-
-@pytest.fixture
-def browsers(live_url):
-    opened = []
-
-    def open_browser():
-        browser = Browser(live_url)
-        opened.append(browser)
-        return browser
-
-    yield open_browser
-    for browser in opened:
-        browser.close()
+from tests.support.clients import POSITION_EVENTS, position_in
+from tests.support.factories import make_restaurant
 
 
 def test_party_receives_its_new_position_when_the_party_ahead_leaves(browsers):

@@ -8,8 +8,23 @@ import re
 import pytest
 from django.test import Client
 
-from tests.diner_helpers import (JSON, SLUG, alerts, find_party, join, joined, party_named, party_token,
-                                 personal_link, position, snap, table_ids, text, token_of, url)
+from tests.support.diner_pages import (
+    JSON,
+    SLUG,
+    alerts,
+    find_party,
+    join,
+    joined,
+    party_named,
+    party_token,
+    personal_link,
+    position,
+    snap,
+    table_ids,
+    text,
+    token_of,
+    url,
+)
 from waitlist import queue
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +43,10 @@ def test_join_form_renders_with_the_current_wait(client, restaurant):
     assert re.findall(r'name="preference" value="(\w+)"', page) == ["table", "counter", "either"]
     assert "0 parties waiting" in page
     assert "Estimated wait if you join now" in page
-    assert page.count("Seated now") == 6  # an empty floor: every row of the table
+    # An empty floor: every size seats at once, at a table (1-6), the counter (1-4) or either (1-6).
+    assert page.count("Seated now") == 6 + 4 + 6
+    assert re.findall(r'<tr data-size="(\d+)">', page) == [str(n) for n in range(1, 7)]
+    assert page.count("Not for this size") == 2  # counter parties of 5 and 6
 
 
 def test_join_form_wait_reflects_a_busy_floor(client, restaurant):
@@ -47,12 +65,14 @@ def test_join_form_wait_reflects_a_busy_floor(client, restaurant):
     assert response.status_code == 200
     page = html.unescape(text(response))
     assert "3 parties waiting" in page
-    rows = re.findall(r"<tr>\s*<td>(\w+)</td>\s*<td>(\d+) (?:person|people)</td>\s*<td>([^<]+)</td>", page)
-    table_rows = {size: wait for kind, size, wait in rows if kind == "Table"}
-    assert set(table_rows) == {"2", "6"}
-    assert re.fullmatch(r"\d+–\d+ min", table_rows["2"]), table_rows
-    # The counter is empty, so it still seats at once.
-    assert {wait for kind, _, wait in rows if kind == "Counter"} == {"Seated now"}
+    rows = {size: [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>(.*?)</td>", cells)] for size, cells in
+            re.findall(r'<tr data-size="(\d+)">\s*<th scope="row">\d+ (?:person|people)</th>\s*(.*?)</tr>', page, re.S)}
+    assert set(rows) == {str(n) for n in range(1, 7)}
+    table, counter = {s: cells[0] for s, cells in rows.items()}, {s: cells[1] for s, cells in rows.items()}
+    assert all(re.fullmatch(r"\d+–\d+ min", wait) for wait in table.values()), table
+    # The counter is empty, so it still seats at once, up to its four seats.
+    assert [counter[str(n)] for n in range(1, 5)] == ["Seated now"] * 4
+    assert all("Not for this size" in counter[s] for s in ("5", "6"))
     # The public page never names a party.
     assert "Seated 1" not in page and "Queued 0" not in page
 
@@ -89,7 +109,7 @@ def test_join_form_as_json_reports_the_queue(client, restaurant):
     assert body["open"] is True
     assert body["parties_waiting"] == 1
     assert {(row["preference"], row["size"]) for row in body["current_wait"]} == {
-        ("table", 2), ("table", 6), ("counter", 2), ("counter", 4), ("either", 2), ("either", 6)}
+        *((p, n) for p in ("table", "either") for n in range(1, 7)), *(("counter", n) for n in range(1, 5))}
 
 
 # --- join and the live status page ---------------------------------------------------------------
@@ -142,7 +162,9 @@ def test_json_status_of_a_waiting_party(client, restaurant):
     assert response.status_code == 200
     body = response.json()
     assert (body["state"], body["position"], body["parties_ahead"]) == ("waiting", 3, 2)
-    assert body["getting_close"] is False  # threshold 2: two ahead is not close yet
+    # Two ahead, but four tables free: the estimate, not the place, says it is close.
+    assert body["estimated_wait"]["high"] <= restaurant.getting_close_minutes
+    assert body["getting_close"] is True
 
 
 # --- check in ------------------------------------------------------------------------------------
@@ -170,7 +192,7 @@ def test_check_in_when_the_table_is_ready(client, restaurant):
     assert snap(restaurant).table(table_ids(restaurant)["T1"]).state == "occupied"
 
     seated = html.unescape(text(client.get(url())))
-    assert "Seated. Enjoy your meal!" in seated
+    assert "Welcome! Enjoy your meal." in seated
     assert "Table T1" in seated
     assert 'action="/waitlist/testbistro/leave"' not in seated  # a seated party cannot "leave the waitlist"
 
@@ -200,7 +222,7 @@ def test_a_second_tap_on_check_in_is_not_an_error(client, restaurant):
     assert again.status_code == 303
     assert snap(restaurant) == before
     page = client.get(url())
-    assert "Seated. Enjoy your meal!" in text(page)
+    assert "Welcome! Enjoy your meal." in text(page)
     assert alerts(page) == []
 
 
@@ -337,9 +359,30 @@ def test_personal_link_uses_site_url_when_set(client, restaurant, settings):
 # --- other routes --------------------------------------------------------------------------------
 
 def test_healthz_is_ok_when_everything_is_up(client, db):
+    from waitlist import heartbeats
+
+    heartbeats.beat("timers")
+    heartbeats.beat("notifier")
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "redis": "ok", "database": "ok"}
+    body = response.json()
+    assert (body["status"], body["redis"], body["database"]) == ("ok", "ok", "ok")
+    assert body["timers"].startswith("ok") and body["notifier"].startswith("ok")
+    assert client.get("/healthz/web").json() == {"status": "ok", "redis": "ok", "database": "ok"}
+
+
+def test_healthz_fails_when_the_timer_worker_is_stale_but_the_web_check_does_not(client, db, settings):
+    from waitlist import heartbeats
+
+    settings.WORKER_STALE_SECONDS = 0.05
+    heartbeats.beat("timers")
+    heartbeats.beat("notifier")
+    import time
+
+    time.sleep(0.2)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["timers"].startswith("down: last seen")
+    assert client.get("/healthz/web").status_code == 200  # the web server itself is fine
 
 
 def test_events_of_a_known_restaurant_is_a_stream(client, restaurant):
@@ -350,3 +393,14 @@ def test_events_of_a_known_restaurant_is_a_stream(client, restaurant):
         assert response["Cache-Control"] == "no-cache"
     finally:
         response.close()
+
+
+def test_a_floor_of_one_kind_preselects_its_seating_and_quotes_every_size(client, db):
+    from tests.support.factories import make_restaurant
+
+    make_restaurant("tablesonly", counter=0, max_party_size=4)
+    page = html.unescape(text(client.get("/waitlist/tablesonly/")))
+    assert re.findall(r'<input type="radio" name="preference" value="(\w+)"[^>]*?( checked)?>', page) == [
+        ("table", " checked")]
+    assert re.findall(r'<tr data-size="(\d+)">', page) == ["1", "2", "3", "4"]
+    assert "Not for this size" not in page

@@ -3,18 +3,33 @@ the field (or on the page) and the right status, and write nothing to the live q
 
 import html
 import re
+import unicodedata
 
 import pytest
 from django.test import Client
 
-from tests.conftest import make_restaurant
-from tests.diner_helpers import (JSON, REQUEST_ID, alerts, all_field_errors, copy_cookies, field_block,
-                                 join, joined, party_named, position, snap, table_ids, text, url)
+from domain.durations import MINUTE_MS as MIN
+from tests.support.diner_pages import (
+    JSON,
+    REQUEST_ID,
+    alerts,
+    all_field_errors,
+    copy_cookies,
+    field_block,
+    join,
+    joined,
+    party_named,
+    position,
+    snap,
+    table_ids,
+    text,
+    url,
+)
+from tests.support.factories import make_restaurant
 from waitlist import queue
 
 pytestmark = pytest.mark.django_db
 
-MIN = 60_000
 NO_ERRORS = {"name": [], "size": [], "preference": []}
 
 
@@ -46,6 +61,18 @@ NAME_CHARACTERS = "The name can only contain letters, numbers, spaces and punctu
     ("\u202eAnn", NAME_CHARACTERS),  # right-to-left override
     ("An\u200bn", NAME_CHARACTERS),  # zero-width space
     ("Ann\x1b[31m", NAME_CHARACTERS),
+    ("\u2067Ann\u2069", NAME_CHARACTERS),  # right-to-left isolate
+    ("Ann\u200e", NAME_CHARACTERS),  # left-to-right mark
+    ("An\u00adn", NAME_CHARACTERS),  # soft hyphen
+    ("Ann\ue000", NAME_CHARACTERS),  # private use
+    ("Ann\u0378", NAME_CHARACTERS),  # unassigned
+    ("Ann\ufffd", NAME_CHARACTERS),  # the replacement character: text lost on the way
+    ("\u200dAnn", NAME_CHARACTERS),  # a joiner joins nothing first...
+    ("Ann\u200c", NAME_CHARACTERS),  # ...or last
+    ("  \u200dAnn", NAME_CHARACTERS),  # (after the spaces are trimmed)
+    ("Ann \u200dBell", NAME_CHARACTERS),  # ...or after a space
+    ("An\u200d\u200dn", NAME_CHARACTERS),  # ...or after another joiner
+    ("Ann\U000e0041", NAME_CHARACTERS),  # a tag outside a flag's tag sequence
 ])
 def test_bad_names_are_refused_next_to_the_name_field(client, restaurant, name, message):
     joined("Zed")  # something to protect
@@ -55,6 +82,65 @@ def test_bad_names_are_refused_next_to_the_name_field(client, restaurant, name, 
     assert 'aria-invalid="true"' in block
     assert alerts(response) == []
     assert 'name="name"' in text(response)  # the form is shown again to fix it
+
+
+@pytest.mark.parametrize("name", [
+    "\u0639\u0644\u06cc\u200c\u0631\u0636\u0627",  # Alireza in Persian: a non-joiner inside the word
+    "\u0dc1\u0dca\u200d\u0dbb\u0dd2\u0dba\u0dcf\u0dab\u0dd2",  # Sriyani in Sinhala: a joiner makes the conjunct
+    "\u0915\u094d\u200d\u0937\u093f\u0924\u093f",  # Kshiti in Devanagari, the half form asked with a joiner
+    "\u0d05\u0d35\u0d7b \u0d28\u0d3e\u0d7c",  # Malayalam with chillu letters
+    "\u0d05\u0d35\u0d28\u0d4d\u200d Nair",  # Malayalam's older chillu spelling: a joiner at the word's end
+    "Nguy\u1ec5n Th\u1ecb",  # Vietnamese
+    "Zoe\u0308 and Ren\u00e9e",  # a combining mark (stored composed, as NFC)
+    "\u05e9\u05e8\u05d4 / \u0645\u062d\u0645\u062f",  # Hebrew and Arabic letters
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466 Family",  # family: a ZWJ sequence
+    "Ann \U0001f469\U0001f3fd\u200d\U0001f373",  # woman cook, medium skin tone
+    "\U0001f1ef\U0001f1f5 Team",  # a flag: regional indicators
+    "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f Fans",  # England's flag: a tag sequence
+    "\U0001f3f3\ufe0f\u200d\U0001f308 Pride",  # rainbow flag: variation selector and joiner
+    "#\ufe0f\u20e3 Table",  # a keycap
+])
+def test_names_as_people_write_them_join(client, restaurant, name):
+    assert join(client, name).status_code == 303
+    assert [p.name for p in snap(restaurant).waiting] == [unicodedata.normalize("NFC", name)]
+
+
+@pytest.mark.parametrize("body", [
+    b"name=Ren%E9e",  # percent-escaped Latin-1
+    b"name=Ren\xe9e",  # raw Latin-1 bytes
+    b"name=Ann%C3",  # a UTF-8 sequence cut short
+    b"name=%ED%A0%80",  # an encoded surrogate
+])
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded",
+                                          "application/x-www-form-urlencoded; charset=UTF-8"])
+def test_a_form_body_that_is_not_utf8_is_a_clear_400(client, restaurant, body, content_type):
+    body += b"&size=2&preference=table&request_id=not-utf8-form-1"
+    before = snap(restaurant)
+    for accept, expected in (("text/html", "The form was not sent as UTF-8 text."),
+                             ("application/json", '"error": "bad_request"')):
+        response = client.generic("POST", url(action="join"), body, HTTP_ACCEPT=accept, content_type=content_type)
+        assert response.status_code == 400
+        assert expected in text(response)
+    assert snap(restaurant) == before
+
+
+def test_a_multipart_form_with_bytes_that_are_not_utf8_stores_nothing(client, restaurant):
+    """Django decodes multipart fields with replacement characters; the name refuses those."""
+    boundary = "b0undary"
+    fields = {"name": "Ren\xe9e".encode("latin-1"), "size": b"2", "preference": b"table",
+              "request_id": b"multipart-not-utf8"}
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
+                    for name, value in fields.items()) + f"--{boundary}--\r\n".encode()
+    response = refused_join_body(client, restaurant, body, f"multipart/form-data; boundary={boundary}")
+    assert all_field_errors(response) == {**NO_ERRORS, "name": [NAME_CHARACTERS]}
+
+
+def refused_join_body(client, restaurant, body, content_type):
+    before = snap(restaurant)
+    response = client.generic("POST", url(action="join"), body, content_type=content_type)
+    assert response.status_code == 400, text(response)
+    assert snap(restaurant) == before
+    return response
 
 
 def test_a_name_of_exactly_60_characters_joins(client, restaurant):
@@ -97,6 +183,35 @@ def test_bad_party_sizes_are_refused_next_to_the_size_field(client, restaurant, 
     response = refused_join(client, restaurant, 400, size=size)
     assert all_field_errors(response) == {**NO_ERRORS, "size": [message]}
     assert "Up to 6 people." in field_block(response, "size")
+
+
+NOT_A_NUMBER = "Enter the number of people."
+
+
+@pytest.mark.parametrize("size, message", [
+    ("²", NOT_A_NUMBER), ("①", NOT_A_NUMBER), ("½", NOT_A_NUMBER), ("Ⅻ", NOT_A_NUMBER), ("3\u200b", NOT_A_NUMBER),
+    ("٣٣", "Parties of more than 6 cannot join online here. Please speak to the host."),  # 33, Arabic-Indic
+])
+def test_characters_that_look_like_numbers_are_a_size_error_not_a_crash(client, restaurant, size, message):
+    joined("Zed")
+    response = refused_join(client, restaurant, 400, size=size)
+    assert all_field_errors(response) == {**NO_ERRORS, "size": [message]}
+
+
+def test_digits_of_other_scripts_are_numbers(client, restaurant):
+    assert join(client, size="٣").status_code == 303  # Arabic-Indic three, as some keyboards type it
+    assert snap(restaurant).waiting[0].size == 3
+
+
+def test_a_form_body_not_sent_as_utf8_is_a_clear_400(client, restaurant):
+    before = snap(restaurant)
+    body = "name=Renée&size=2&preference=table&request_id=latin-1-form".encode("latin-1")
+    for accept, expected in (("text/html", "must be UTF-8 encoded"), ("application/json", '"error": "bad_request"')):
+        response = client.generic("POST", url(action="join"), body, HTTP_ACCEPT=accept,
+                                  content_type="application/x-www-form-urlencoded; charset=latin-1")
+        assert response.status_code == 400
+        assert expected in text(response)
+    assert snap(restaurant) == before
 
 
 def test_the_largest_allowed_party_joins(client, restaurant):
@@ -270,102 +385,3 @@ def test_check_in_or_leave_without_a_party_in_this_browser(client, restaurant, a
     assert json_response.status_code == 404
     assert json_response.json() == {"error": "We could not find that party."}
     assert snap(restaurant) == before
-
-
-# --- addresses that do not exist, methods that are not allowed -----------------------------------
-
-@pytest.mark.parametrize("method, action", [
-    ("get", ""), ("post", "join"), ("post", "checkin"), ("post", "leave"), ("get", "events"),
-    ("get", "p/AAAAAAAAAAAAAAAAAAAAAA/"),
-])
-def test_unknown_restaurant_is_404(client, restaurant, method, action):
-    response = getattr(client, method)(url("no-such-place", action))
-    assert response.status_code == 404
-    assert "Not found" in text(response)
-    assert "Unknown restaurant." in text(response)
-    assert "matches the given query" not in text(response)
-
-
-@pytest.mark.parametrize("token", ["garbage", "A" * 22, "A" * 65, "%00", "%E2%80%AE"])
-def test_unknown_personal_link_is_404_and_binds_nothing(client, restaurant, token):
-    joined("Ann")
-    response = client.get(url(action=f"p/{token}/"))
-    assert response.status_code == 404
-    assert "This waitlist link is not valid or has expired." in text(response)
-    assert 'name="name"' in text(client.get(url()))  # still no party in this browser
-
-
-def test_a_personal_link_of_another_restaurant_is_404(client, restaurant):
-    make_restaurant("otherplace")
-    ann = joined("Ann")
-    token = queue.status(restaurant=restaurant, party_id=party_named(restaurant, "Ann").id).token
-    assert position(ann.get(url())) == 1
-    assert client.get(url(action=f"p/{token}/")).status_code == 303  # the right restaurant: fine
-    response = Client().get(url("otherplace", f"p/{token}/"))
-    assert response.status_code == 404
-    assert "This waitlist link is not valid or has expired." in text(response)
-
-
-def test_a_bad_personal_link_keeps_the_browsers_own_party(client, restaurant):
-    join(client, "Ann")
-    assert client.get(url(action="p/garbage/")).status_code == 404
-    assert position(client.get(url())) == 1
-
-
-@pytest.mark.parametrize("action", ["join", "checkin", "leave"])
-def test_get_on_post_only_routes_is_405(client, restaurant, action):
-    response = client.get(url(action=action))
-    assert response.status_code == 405
-    assert response["Allow"] == "POST"
-    assert snap(restaurant).waiting == ()
-
-
-@pytest.mark.parametrize("action", ["", "p/AAAAAAAAAAAAAAAAAAAAAA/", "events"])
-def test_post_on_get_only_routes_is_405(client, restaurant, action):
-    response = client.post(url(action=action), {"name": "Ann", "size": 2, "preference": "table"})
-    assert response.status_code == 405
-    assert snap(restaurant).waiting == ()
-
-
-# --- CSRF ----------------------------------------------------------------------------------------
-
-def csrf_client() -> tuple[Client, str]:
-    browser = Client(enforce_csrf_checks=True)
-    browser.get(url())
-    return browser, browser.cookies["csrftoken"].value
-
-
-def assert_csrf_page(response):
-    assert response.status_code == 403
-    page = html.unescape(text(response))
-    assert "<h1>Please try again</h1>" in page
-    assert "This form could not be checked" in page
-    assert "reload the page and submit it again" in page
-
-
-def test_join_without_a_csrf_token_is_refused_with_the_friendly_page(restaurant):
-    browser, token = csrf_client()
-    before = snap(restaurant)
-    assert_csrf_page(join(browser, "Ann"))
-    assert_csrf_page(Client(enforce_csrf_checks=True).post(url(action="join"), {"name": "Ann", "size": 2,
-                                                                                "preference": "table"}))
-    assert snap(restaurant) == before
-    # The same form with its token goes through.
-    response = browser.post(url(action="join"), {"name": "Ann", "size": 2, "preference": "table",
-                                                 "request_id": "with-token-1", "csrfmiddlewaretoken": token})
-    assert response.status_code == 303
-    assert [p.name for p in snap(restaurant).waiting] == ["Ann"]
-
-
-@pytest.mark.parametrize("action", ["leave", "checkin"])
-def test_actions_without_a_csrf_token_are_refused(restaurant, action):
-    browser, token = csrf_client()
-    browser.post(url(action="join"), {"name": "Ann", "size": 2, "preference": "table",
-                                      "request_id": "with-token-2", "csrfmiddlewaretoken": token})
-    party = party_named(restaurant, "Ann")
-    queue.offer(restaurant=restaurant, party_id=party.id, table_ids=[table_ids(restaurant)["T1"]], kind="table")
-    before = snap(restaurant)
-    assert_csrf_page(browser.post(url(action=action), {"confirm": "yes"}))
-    assert snap(restaurant) == before
-    assert browser.post(url(action=action), {"confirm": "yes", "csrfmiddlewaretoken": token}).status_code == 303
-    assert snap(restaurant) != before

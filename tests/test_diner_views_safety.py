@@ -10,9 +10,21 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from tests.diner_helpers import (JSON, alerts, field_block, join, joined, party_named, position, snap, table_ids,
-                                 text, token_of, url)
-from waitlist import live, queue
+from tests.support.diner_pages import (
+    JSON,
+    alerts,
+    field_block,
+    join,
+    joined,
+    party_named,
+    position,
+    snap,
+    table_ids,
+    text,
+    token_of,
+    url,
+)
+from waitlist import live_view, queue
 from waitlist.redis_client import reset_redis
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +132,7 @@ class Outage:
         self.settings.REDIS_URL = dead
         self.settings.CACHES = caches  # pytest-django's setting_changed resets django.core.cache.caches
         reset_redis()
-        live.forget()  # no page may be served from a view built while Redis was up
+        live_view.forget()  # no page may be served from a view built while Redis was up
 
     def up(self):
         self.settings.REDIS_URL = self.url
@@ -184,7 +196,7 @@ def test_redis_down_gives_friendly_503s_and_recovers(outage, restaurant):
     assert [p.name for p in snap(restaurant).waiting] == ["Ann"]  # nothing was half-written
     assert visitor.get(url()).status_code == 200
     assert join(visitor, "Ben").status_code == 303
-    assert Client().get("/healthz").status_code == 200
+    assert Client().get("/healthz/web").status_code == 200
 
 
 def test_redis_down_json_clients_get_503_too(outage, restaurant):
@@ -194,9 +206,9 @@ def test_redis_down_json_clients_get_503_too(outage, restaurant):
     assert join(Client(raise_request_exception=False), "Ben", **JSON).status_code == 503
 
 
-def test_an_expired_session_is_not_mistaken_for_an_outage(restaurant):
+def test_an_unknown_browser_key_is_not_mistaken_for_an_outage(restaurant):
     browser = Client()
-    browser.cookies[django_settings.SESSION_COOKIE_NAME] = "expiredsessionkey0000000000000000"
+    browser.cookies[django_settings.DINER_COOKIE_NAME] = "AAAAAAAAAAAAAAAAAAAAAA"  # well formed, never seen
     page = browser.get(url())
     assert page.status_code == 200
     assert 'name="name"' in text(page)
@@ -205,21 +217,60 @@ def test_an_expired_session_is_not_mistaken_for_an_outage(restaurant):
     assert position(browser.get(url())) == 1
 
 
-# --- the session ---------------------------------------------------------------------------------
+# --- the browser's key ----------------------------------------------------------------------------
 
-def test_the_session_outlives_closing_the_browser(client, restaurant):
-    assert django_settings.SESSION_COOKIE_AGE >= 24 * 3600
-    assert django_settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is False
-    response = join(client, "Ann")
-    cookie = response.cookies[django_settings.SESSION_COOKIE_NAME]
+def test_the_browser_remembers_its_party_after_closing(client, restaurant):
+    """A browser is its own cookie (not a session): it outlives closing the browser."""
+    assert django_settings.DINER_COOKIE_AGE >= 24 * 3600
+    page = client.get(url())
+    cookie = page.cookies[django_settings.DINER_COOKIE_NAME]
     assert int(cookie["max-age"]) >= 24 * 3600
     assert cookie["expires"]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
+    assert join(client, "Ann").status_code == 303
 
     reopened = Client()  # the browser restarted with only its persistent cookies
-    reopened.cookies[django_settings.SESSION_COOKIE_NAME] = cookie.value
+    reopened.cookies[django_settings.DINER_COOKIE_NAME] = cookie.value
     page = reopened.get(url())
     assert position(page) == 1
     assert "Ann, party of 2" in text(page)
     assert alerts(page) == []
+
+
+def test_no_session_is_made_for_a_diner(client, restaurant):
+    from waitlist.redis_client import get_redis
+
+    before = len(get_redis().keys(":1:django.contrib.sessions*"))
+    client.get(url())
+    join(client, "Ann")
+    client.get(url())
+    assert django_settings.SESSION_COOKIE_NAME not in client.cookies
+    assert len(get_redis().keys(":1:django.contrib.sessions*")) == before
+
+
+def test_signing_in_and_out_in_the_same_browser_keeps_the_party(restaurant):
+    from django.contrib.auth.models import User
+
+    User.objects.create_user("manager", password="manager-pass-1")
+    browser = joined("Ann")
+    assert browser.post("/accounts/login/", {"username": "manager", "password": "manager-pass-1"}).status_code == 302
+    assert position(browser.get(url())) == 1
+    assert browser.post("/accounts/logout/").status_code == 200
+    assert position(browser.get(url())) == 1
+    assert "Ann, party of 2" in text(browser.get(url()))
+
+
+def test_another_partys_link_asks_before_this_browser_follows_it(restaurant):
+    ann, ben = joined("Ann"), joined("Ben")
+    ben_token = queue.status(restaurant=restaurant, party_id=party_named(restaurant, "Ben").id).token
+    link = url(action=f"p/{ben_token}/")
+    question = ann.get(link)
+    assert question.status_code == 200 and "already follows a party here" in text(question)
+    assert "Ann" in text(position_page := ann.get(url())) and position(position_page) == 1  # nothing changed yet
+    assert ann.post(link, {"follow": "own"}).status_code == 303
+    assert "Ann, party of 2" in text(ann.get(url()))
+    assert ann.post(link, {"follow": "linked"}).status_code == 303
+    assert "Ben, party of 2" in text(ann.get(url()))
+    assert party_named(restaurant, "Ann").state == "waiting"  # Ann keeps her place
+    assert "Ben, party of 2" in text(ben.get(url()))

@@ -1,4 +1,4 @@
-"""Unit tests for the wait estimator (seating/estimator.py): pure functions over frozen
+"""Unit tests for the wait estimator (domain/estimator.py): pure functions over frozen
 inputs, so no database and no Redis. The simulator that checks its accuracy end to end is
 tested in test_simulation.py."""
 
@@ -7,14 +7,15 @@ from dataclasses import replace
 
 import pytest
 
-from seating import estimator as E
-from seating.estimator import Busy, Floor
-from seating.strategies import STRATEGIES, best_fit, first_fit
-from seating.turn_model import TurnModel
-from seating.types import COUNTER, EITHER, TABLE, Policy, Unit, WaitingParty
+from domain import estimator as E
+from domain.durations import MINUTE_MS as MIN
+from domain.estimator import Busy, Situation
+from domain.futures import draws
+from domain.strategies import STRATEGIES, best_fit, first_fit
+from domain.turn_model import TurnModel
+from domain.values import COUNTER, EITHER, TABLE, Policy, Unit, WaitingParty
 
 NOW = 1_900_000_000_000
-MIN = 60_000
 # Meals of almost exactly an hour, so that expected waits can be read off the floor.
 STEADY = TurnModel(table_minutes=60, counter_minutes=40, spread=0.02, cleaning_minutes=4, checkin_minutes=3)
 
@@ -42,8 +43,8 @@ def eating(minutes, seats, party_id=None):
     return Busy("occupied", NOW - minutes * MIN, seats, party_id)
 
 
-def waits(floor, strategy=first_fit, policy=Policy(), turns=STEADY):
-    return E.estimate_waiting(floor, strategy, policy, turns, NOW)
+def waits(situation, strategy=first_fit, policy=Policy(), turns=STEADY):
+    return E.estimate_waiting(situation, strategy, policy, turns, NOW)
 
 
 # --- a six-top party behind three couples ---------------------------------------------
@@ -53,7 +54,7 @@ def test_six_behind_three_couples_waits_for_a_six_top_not_for_its_place_in_line(
     units = (table(1, 2), table(2, 2), table(3, 2), table(4, 6))
     busy = {1: eating(55, 2), 2: eating(56, 2), 3: eating(57, 2), 4: eating(0, 6)}
     line = (party(1, 2, waited=9), party(2, 2, waited=8), party(3, 2, waited=7), party(4, 6, waited=6))
-    quoted = waits(Floor(units, busy, line))
+    quoted = waits(Situation(units, busy, line))
     for couple in (1, 2, 3):
         assert quoted[couple][1] <= 15  # their two-tops free within minutes
     low, high = quoted[4]
@@ -64,18 +65,18 @@ def test_six_top_freeing_first_goes_to_the_six_under_best_fit_and_to_a_couple_un
     units = (table(1, 2), table(2, 2), table(3, 2), table(4, 6))
     busy = {1: eating(0, 2), 2: eating(0, 2), 3: eating(0, 2), 4: eating(55, 6)}
     line = (party(1, 2, waited=9), party(2, 2, waited=8), party(3, 2, waited=7), party(4, 6, waited=6))
-    floor = Floor(units, busy, line)
-    assert waits(floor, best_fit)[4][1] <= 15  # the six fills the six-top: seated at once
-    assert waits(floor, first_fit)[4][0] >= 60  # the first couple takes it; the six waits a meal
+    situation = Situation(units, busy, line)
+    assert waits(situation, best_fit)[4][1] <= 15  # the six fills the six-top: seated at once
+    assert waits(situation, first_fit)[4][0] >= 60  # the first couple takes it; the six waits a meal
 
 
 def test_new_party_is_quoted_as_it_would_be_in_line():
     units = (table(1, 2), table(2, 4), table(3, 6))
     busy = {1: eating(20, 2), 2: eating(40, 4), 3: eating(10, 6)}
     line = (party(1, 2, waited=5), party(2, 4, waited=3))
-    floor = Floor(units, busy, line)
-    quote = E.estimate_new(floor, first_fit, Policy(), STEADY, NOW, 6, TABLE)
-    joined = Floor(units, busy, line + (WaitingParty(id=3, size=6, preference=TABLE, joined_ms=NOW),))
+    situation = Situation(units, busy, line)
+    quote = E.estimate_new(situation, first_fit, Policy(), STEADY, NOW, 6, TABLE)
+    joined = Situation(units, busy, line + (WaitingParty(id=3, size=6, preference=TABLE, joined_ms=NOW),))
     assert waits(joined)[3] == quote  # what the diner is promised is what the page then shows
 
 
@@ -83,15 +84,15 @@ def test_new_party_is_quoted_as_it_would_be_in_line():
 
 @pytest.mark.parametrize("eaten, expected", [(5, (55, 65)), (30, (30, 40)), (55, (5, 15))])
 def test_remaining_time_of_an_occupied_table(eaten, expected):
-    floor = Floor((table(1, 4),), {1: eating(eaten, 4)}, ())
-    low, high = E.estimate_new(floor, first_fit, Policy(), STEADY, NOW, 4, TABLE)
+    situation = Situation((table(1, 4),), {1: eating(eaten, 4)}, ())
+    low, high = E.estimate_new(situation, first_fit, Policy(), STEADY, NOW, 4, TABLE)
     assert expected[0] <= low <= high <= expected[1]
 
 
 def test_a_meal_running_past_its_usual_length_still_ends_in_the_future():
     model = replace(STEADY, spread=0.3)
-    floor = Floor((table(1, 4),), {1: eating(120, 4)}, ())
-    low, high = E.estimate_new(floor, first_fit, Policy(), model, NOW, 4, TABLE)
+    situation = Situation((table(1, 4),), {1: eating(120, 4)}, ())
+    low, high = E.estimate_new(situation, first_fit, Policy(), model, NOW, 4, TABLE)
     assert 0 <= low <= high <= 30
 
 
@@ -107,19 +108,19 @@ def test_a_partys_counter_seats_free_together():
     seats = tuple(seat(10 + p, p) for p in range(1, 5))
     # One couple on seats 1-2 for 35 minutes and another on seats 3-4, seated at the same moment.
     busy = {u.id: Busy("occupied", NOW - 35 * MIN, 2) for u in seats}
-    floor = Floor(seats, busy, ())
-    assert E.busy_groups(floor) == [(0, 1), (2, 3)]
-    for row in E._draws(E.RUNS):
+    situation = Situation(seats, busy, ())
+    assert E.busy_groups(situation) == [(0, 1), (2, 3)]
+    for row in draws(E.RUNS):
         free = {u.id: E._free_at(u, 0, busy[u.id], STEADY, NOW, row) for u in seats}
         assert len(set(free.values())) == 1  # same time, same draw: these are identical parties
     known = {u.id: replace(busy[u.id], party_id=1 if u.position <= 2 else 2) for u in seats}
-    assert E.busy_groups(Floor(seats, known, ())) == [(0, 1), (2, 3)]
+    assert E.busy_groups(Situation(seats, known, ())) == [(0, 1), (2, 3)]
 
 
 def test_a_held_table_frees_at_the_hold_for_a_no_show_or_after_a_meal():
     model = replace(STEADY, no_show_rate=0.5, checkin_samples=tuple(float(i % 5) for i in range(50)))
     units = (table(1, 4),)
-    held = Floor(units, {1: Busy("held", NOW - 2 * MIN, 4)}, ())
+    held = Situation(units, {1: Busy("held", NOW - 2 * MIN, 4)}, ())
     samples = E.simulate_waits(held, first_fit, Policy(), model, NOW, extra=party(9, 4))[9]
     minutes = sorted(s / MIN for s in samples)
     assert any(7 <= m <= 9 for m in minutes)  # no-show: the 10-minute hold ends in 8
@@ -128,14 +129,14 @@ def test_a_held_table_frees_at_the_hold_for_a_no_show_or_after_a_meal():
 
 # --- ranges ---------------------------------------------------------------------------------
 
-def random_floor(rng, combine):
+def random_situation(rng, combine):
     units = [table(i, rng.choice((2, 2, 4, 4, 6))) for i in range(1, rng.randint(2, 9))]
     units += [seat(100 + p, p) for p in range(1, rng.randint(0, 7))]
     busy = {u.id: eating(rng.randint(0, 90), u.seats) for u in units if rng.random() < 0.8}
     prefs = [TABLE, EITHER, COUNTER] if any(u.kind == COUNTER for u in units) else [TABLE]
     line = tuple(party(i, rng.randint(1, 8), rng.choice(prefs), waited=rng.randint(0, 60), skips=rng.randint(0, 3))
                  for i in range(1, rng.randint(1, 14)))
-    return Floor(tuple(units), busy, line), Policy(max_skips=3, tables_combine=combine,
+    return Situation(tuple(units), busy, line), Policy(max_skips=3, tables_combine=combine,
                                                    max_wait_ms=rng.choice((None, 45 * MIN)))
 
 
@@ -143,22 +144,22 @@ def test_every_range_is_ordered_and_repeatable():
     rng = random.Random(7)
     model = TurnModel(no_show_rate=0.1, leave_rate=0.1, leave_samples=(5.0, 10.0, 20.0, 40.0))
     for _ in range(40):
-        floor, policy = random_floor(rng, rng.random() < 0.5)
+        situation, policy = random_situation(rng, rng.random() < 0.5)
         for name, strategy in STRATEGIES.items():
-            quoted = E.estimate_waiting(floor, strategy.choose, policy, model, NOW)
-            assert quoted == E.estimate_waiting(floor, strategy.choose, policy, model, NOW), name
+            quoted = E.estimate_waiting(situation, strategy.choose, policy, model, NOW)
+            assert quoted == E.estimate_waiting(situation, strategy.choose, policy, model, NOW), name
             for quote in quoted.values():
-                assert quote is None or 0 <= quote[0] < quote[1]
+                assert quote is None or quote == (E.OPEN_MINUTES, None) or 0 <= quote[0] < quote[1] <= E.OPEN_MINUTES
 
 
 def test_party_larger_than_any_table_gets_none():
     units = (table(1, 2), table(2, 4), seat(10, 1), seat(11, 2))
-    floor = Floor(units, {1: eating(10, 2)}, (party(1, 2),))
-    assert E.estimate_new(floor, first_fit, Policy(), STEADY, NOW, 6, TABLE) is None
-    assert E.estimate_new(floor, first_fit, Policy(), STEADY, NOW, 3, COUNTER) is None
+    situation = Situation(units, {1: eating(10, 2)}, (party(1, 2),))
+    assert E.estimate_new(situation, first_fit, Policy(), STEADY, NOW, 6, TABLE) is None
+    assert E.estimate_new(situation, first_fit, Policy(), STEADY, NOW, 3, COUNTER) is None
     # Pushed together, the two tables seat six.
-    assert E.estimate_new(floor, first_fit, Policy(tables_combine=True), STEADY, NOW, 6, TABLE) is not None
-    assert waits(Floor(units, {}, (party(1, 7),)), policy=Policy(tables_combine=True)) == {1: None}
+    assert E.estimate_new(situation, first_fit, Policy(tables_combine=True), STEADY, NOW, 6, TABLE) is not None
+    assert waits(Situation(units, {}, (party(1, 7),)), policy=Policy(tables_combine=True)) == {1: None}
 
 
 def test_future_arrivals_take_tables_under_best_fit():
@@ -166,13 +167,13 @@ def test_future_arrivals_take_tables_under_best_fit():
     # who join meanwhile take each two-top as it frees, until the four has been passed over
     # three times and holds them.
     units = (table(1, 2), table(2, 2))
-    floor = Floor(units, {1: eating(50, 2), 2: eating(20, 2)}, (party(1, 4),))
+    situation = Situation(units, {1: eating(50, 2), 2: eating(20, 2)}, (party(1, 4),))
     policy = Policy(tables_combine=True, max_skips=3)
-    quiet = E.estimate_waiting(floor, best_fit, policy, STEADY, NOW)[1]
+    quiet = E.estimate_waiting(situation, best_fit, policy, STEADY, NOW)[1]
     assert 40 <= quiet[0] <= quiet[1] <= 50  # when the second table frees
     hour = ((NOW // (60 * MIN)) // 24 + 3) % 7, (NOW // (60 * MIN)) % 24
     busy_model = replace(STEADY, arrivals={hour: 20.0, (hour[0], (hour[1] + 1) % 24): 20.0}, arrival_mix=((2, TABLE),))
-    crowded = E.estimate_waiting(floor, best_fit, policy, busy_model, NOW)[1]
+    crowded = E.estimate_waiting(situation, best_fit, policy, busy_model, NOW)[1]
     assert crowded[0] > quiet[1]
 
 

@@ -11,16 +11,17 @@ import redis as redis_lib
 from django.contrib.auth.models import User
 
 from restaurants.models import StaffMembership
-from tests.clients import POSITION_EVENTS, Browser, position_in
-from tests.conftest import make_restaurant
-from tests.redis_servers import ROOT, AppServer, Server, cluster_port, servers, wait_until
+from tests.support.clients import POSITION_EVENTS, Browser, position_in
+from tests.support.factories import make_restaurant
+from tests.support.redis_servers import (
+    ROOT,
+    AppServer,
+    Server,
+    cluster_port,
+    servers,
+    wait_until,
+)
 from waitlist import queue, redis_client
-
-
-def sign_in(browser: Browser, username: str, password: str) -> None:
-    browser.get("/accounts/login/")
-    response = browser.post("/accounts/login/", {"username": username, "password": password})
-    assert response.status_code == 302, response.text
 
 
 def test_a_change_through_one_app_server_reaches_streams_on_another(transactional_db):
@@ -53,7 +54,7 @@ def test_pages_say_503_during_a_60_second_outage_and_streams_recover_by_themselv
         try:
             ahead.join("bistro", "Ahead")
             diner.join("bistro", "Diner")
-            sign_in(host, "hostess", "floor-pass-123")
+            host.sign_in("hostess", "floor-pass-123")
             diner_stream = diner.events("/waitlist/bistro/events")
             host_stream = host.events("/host/bistro/events")
             assert position_in(diner_stream.next("status")) == 2
@@ -64,13 +65,13 @@ def test_pages_say_503_during_a_60_second_outage_and_streams_recover_by_themselv
             page = diner.get("/waitlist/bistro/")
             assert page.status_code == 503
             assert "briefly unavailable" in page.text
-            health = diner.get("/healthz")
+            health = diner.get("/healthz/web")
             assert health.status_code == 503 and health.json()["redis"].startswith("down")
             assert diner.post("/waitlist/bistro/leave", {"confirm": "yes"}).status_code == 503
 
             time.sleep(max(0.0, 60 - (time.monotonic() - went_down)))
             redis.start()  # same port, same append-only file
-            wait_until(lambda: diner.get("/healthz").status_code == 200, 20, what="healthy again")
+            wait_until(lambda: diner.get("/healthz/web").status_code == 200, 20, what="healthy again")
 
             # No restart of the app server: the next change reaches the open streams.
             assert ahead.leave("bistro").status_code == 303

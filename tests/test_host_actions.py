@@ -6,19 +6,14 @@ import time
 
 import pytest
 
-from restaurants.layout import layout_for
+from domain.durations import MINUTE_MS as MIN
+from restaurants import caches
 from seating import services
-from tests.host_support import Host, dining, join, labels, offered, snap, state
+from tests.support.host_pages import Host, dining, join, labels, offered, snap, state
 from waitlist import queue
-from waitlist.types import FREE_TABLE
+from waitlist.state import FREE_TABLE
 
-MIN = 60_000
 STALE = "That party or table has already changed. The page now shows the latest state."
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(params=["htmx", "plain"])
@@ -45,7 +40,7 @@ def test_seat_next_offers_the_strategys_pick(hosting, restaurant, t):
         offered(restaurant, f"Held{label}", label)
     [pick, *_] = services.suggest(restaurant=restaurant, snapshot=snap(restaurant), now_ms=int(time.time() * 1000))
     assert pick.party_id == bob
-    assert hosting.post("seat_next") == f"Offered {layout_for(restaurant).labels(pick.table_ids)} to Bob."
+    assert hosting.post("seat_next") == f"Offered {caches.layout(restaurant).labels(pick.table_ids)} to Bob."
     party = status(restaurant, bob)
     assert (party.state, party.table_ids) == ("ready", pick.table_ids)
     assert all(snap(restaurant).table(tid).party_id == bob for tid in pick.table_ids)
@@ -123,6 +118,13 @@ def test_walk_in_double_submit_adds_one_party(hosting, restaurant):
     assert [p.name for p in snap(restaurant).waiting] == ["Walt"]
 
 
+def test_walk_in_names_are_written_as_people_write_them(hosting, restaurant):
+    """The join form's validator (tests/test_diner_views_input.py has the cases)."""
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467 \u0639\u0644\u06cc\u200c\u0631\u0636\u0627"
+    assert hosting.post("walk_in", walk_in(name=family)) == f"Added {family}, party of 3."
+    assert [p.name for p in snap(restaurant).waiting] == [family]
+
+
 # --- ready parties ------------------------------------------------------------------------------
 
 def test_notify_again(hosting, restaurant, t):
@@ -138,6 +140,7 @@ def test_extend_hold_moves_the_deadline_by_five_minutes(hosting, restaurant, t):
     deadline = status(restaurant, rita).deadline_ms
     assert hosting.post("party_action", {"party": rita}, "extend") == "Hold extended by 5 minutes."
     assert status(restaurant, rita).deadline_ms == deadline + 5 * MIN
+    assert status(restaurant, rita).notified == 1  # more time is not another table-ready alarm
     # The hold timer moved with it: the old deadline no longer expires the party.
     assert queue.fire_due(restaurant=restaurant, now_ms=deadline + 1).fired == []
     assert [f.party_id for f in queue.fire_due(restaurant=restaurant, now_ms=deadline + 5 * MIN + 1).fired] == [rita]
@@ -154,7 +157,7 @@ def test_host_check_in(hosting, restaurant, t):
 
 def test_mark_no_show_frees_the_table(hosting, restaurant, t):
     rita = offered(restaurant, "Rita", "T1")
-    assert hosting.post("party_action", {"party": rita}, "no-show") == "Marked as a no-show."
+    assert hosting.post("party_action", {"party": rita}, "no-show") == "Marked as a no-show. You can undo it for a few minutes."
     party = status(restaurant, rita)
     assert (party.state, party.reason) == ("expired", "no_show")
     assert snap(restaurant).table(t["T1"]) == FREE_TABLE
@@ -165,7 +168,7 @@ def test_mark_no_show_frees_the_table(hosting, restaurant, t):
 def test_remove(hosting, restaurant, t, who):
     pid = join(restaurant, "Wanda") if who == "waiting" else offered(restaurant, "Rita", "T1")
     join(restaurant, "Next")
-    assert hosting.post("party_action", {"party": pid}, "remove") == "Removed from the waitlist."
+    assert hosting.post("party_action", {"party": pid}, "remove") == "Removed from the waitlist. You can undo it for a few minutes."
     party = status(restaurant, pid)
     assert (party.state, party.reason) == ("left", "removed")
     assert [p.name for p in snap(restaurant).waiting] == ["Next"]

@@ -7,19 +7,23 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.test import Client
 
-from tests.conftest import make_restaurant
-from tests.host_support import (GET_ROUTES, HTMX, POST_ROUTES, dashboard_url, floor, make_user, post_data, route,
-                                snap, state, toast)
+from tests.support.factories import make_restaurant, make_user
+from tests.support.host_pages import (
+    GET_ROUTES,
+    HTMX,
+    POST_ROUTES,
+    dashboard_url,
+    floor,
+    post_data,
+    route,
+    snap,
+    state,
+    toast,
+)
 
 ALL_ROUTES = [(name, action, "GET") for name, action in GET_ROUTES] + \
              [(name, action, "POST") for name, action in POST_ROUTES]
 IDS = [f"{method} {name}{'/' + action if action else ''}" for name, action, method in ALL_ROUTES]
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Users are made with a cheap hasher (PBKDF2 costs about a second per user)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 rows in Europe/Paris, period edges in local time, the form's errors, who may see it, the
 charts and the empty state. In browsers: test_browser_insights.py."""
 
-import itertools
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
@@ -18,16 +17,8 @@ from django.utils import timezone
 
 from restaurants.models import Visit
 from seating.insights import charts, queries
-from tests.conftest import make_restaurant
-from tests.host_support import make_user
-from tests.insights_support import MON, PARIS, SUN, TUE, at, url
-
-_tokens = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.support.factories import make_restaurant, make_user
+from tests.support.insights_data import MON, PARIS, SUN, TUE, seven_parties, url, visit
 
 
 @pytest.fixture
@@ -42,34 +33,9 @@ def manager(client, host):
     return client
 
 
-def visit(restaurant, day, joined, ended, outcome, *, offered=None, seated=None, quote=None, tables="",
-          seats=None, kind="", size=2, end_day=None) -> Visit:
-    return Visit.objects.create(
-        restaurant=restaurant, token=f"tok-{next(_tokens)}", party_number=next(_tokens), size=size,
-        preference="table", outcome=outcome, tables=tables, table_seats=seats, table_kind=kind,
-        quoted_low=quote[0] if quote else None, quoted_high=quote[1] if quote else None,
-        joined_at=at(day, joined), notified_at=at(day, offered) if offered else None,
-        seated_at=at(day, seated) if seated else None, ended_at=at(end_day or day, ended))
-
-
 @pytest.fixture
 def week(restaurant):
-    """Seven parties over Monday and Tuesday; the numbers each test expects are worked out
-    from these rows in the comments."""
-    # Monday dinner. Waits 20, 10, 30 (quoted 15, 10, 25); D walks away unoffered.
-    visit(restaurant, MON, "18:00", "19:25", "completed", offered="18:20", seated="18:25", quote=(10, 20),
-          tables="T1", seats=2, kind="table")                       # turn 60 on a 2-top
-    visit(restaurant, MON, "18:30", "19:35", "completed", offered="18:40", seated="18:45", quote=(5, 15),
-          tables="T3", seats=4, kind="table")                       # turn 50 on the 4-top
-    visit(restaurant, MON, "18:50", "19:30", "expired", offered="19:20", quote=(20, 30))  # no-show
-    visit(restaurant, MON, "19:05", "19:25", "left", quote=(10, 20))                   # walk-away
-    # Tuesday lunch. Waits 15 (no quote), 5 (quoted 5), 7 (quoted 7.5).
-    visit(restaurant, TUE, "12:10", "13:10", "completed", offered="12:25", seated="12:30",
-          tables="C1, C2", seats=2, kind="counter")                 # 40 at two counter seats
-    visit(restaurant, TUE, "12:40", "12:50", "left", offered="12:45", quote=(0, 10))  # declined an offer
-    visit(restaurant, TUE, "13:00", "14:40", "completed", offered="13:07", seated="13:10", quote=(5, 10),
-          tables="T1, T2", seats=4, kind="table")                   # 90 at two 2-tops pushed together
-    return restaurant
+    return seven_parties(restaurant)
 
 
 def get(client, status=200, **params) -> str:

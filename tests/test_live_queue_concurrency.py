@@ -3,43 +3,17 @@ atomic script, so racing joins get distinct places, a double-submitted form make
 and racing timer workers fire each due hold exactly once. Threads use the database (the
 restaurant's layout), hence a transactional test database they can all see."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connections
 
-from tests.conftest import T0, make_restaurant
+from domain.durations import MINUTE_MS as MIN
+from tests.support.factories import T0, make_restaurant
+from tests.support.threads import in_threads
 from waitlist import queue
 from waitlist.errors import AlreadyWaiting
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-MIN = 60_000
-
-
-def in_threads(count, work):
-    """Run ``work(i)`` in ``count`` threads released together; return their results in order."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    assert not errors, errors
-    return results
 
 
 def test_concurrent_joins_get_distinct_consecutive_places(restaurant):

@@ -8,20 +8,37 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
-from tests.conftest import T0
-from tests.test_live_queue import redis_dump
-from waitlist import queue
-from waitlist.errors import AlreadyWaiting, HoldExpired, NotReady, StaleAction, TableBusy, UnknownParty
+from domain.durations import MINUTE_MS as MIN
+from tests.support.factories import T0
+from tests.support.live_queue import redis_dump
+from waitlist import floor, queue
+from waitlist.errors import (
+    AlreadyWaiting,
+    HoldExpired,
+    NoMove,
+    NothingToUndo,
+    NotReady,
+    Rejoined,
+    StaleAction,
+    TableBusy,
+    UnknownParty,
+)
 from waitlist.keys import keys_for
 from waitlist.redis_client import get_redis
-from waitlist.types import FiredTimer, TableState
+from waitlist.state import FiredTimer, TableState
 
-MIN = 60_000
 TTL_S = 1800  # ENDED_PARTY_TTL for this test, so forgetting happens within a run
-LIMIT_MIN, WARN_MIN, HOLD_MIN = 10, 4, 10
+LIMIT_MIN, WARN_MIN, HOLD_MIN, REMIND_MIN = 10, 4, 10, 2
+UNDO_S = 300  # UNDO_SECONDS
 DINERS = [f"d{i}" for i in range(8)]
 ADVANCES = st.sampled_from([0, 1, MIN, 5 * MIN, HOLD_MIN * MIN, 20 * MIN]) | st.integers(0, 40 * MIN)
 
@@ -40,6 +57,21 @@ class MParty:
     warned: int | None = None
     over: int | None = None
     reason: str = ""
+    place: int = 0  # its place in line: its id, unless the host moved it
+    offered: int | None = None
+    ended: int | None = None
+
+
+@dataclass
+class MUndo:
+    """What the host may take back (lua/undo.lua): a no-show or removal, or an offer."""
+    op: str  # no_show | removed | offer
+    before: str
+    ends: int
+    tables: tuple
+    place: int | None
+    offered: int | None = None
+    passed: tuple = ()
 
 
 class Model:
@@ -54,15 +86,18 @@ class Model:
         self.forgotten: dict[int, str] = {}  # party id -> its token
         self.tables = {tid: None for tid in table_ids}  # None = free; else (state, party, since)
         self.timers: dict[tuple[str, int], int] = {}
+        self.undo: dict[int, MUndo] = {}
+        self.bound: dict[str, int] = {}  # diner -> the party its browser follows (the diners hash)
 
     def waiting(self):
-        return sorted(pid for pid, p in self.parties.items() if p.state == "waiting")
+        return sorted((pid for pid, p in self.parties.items() if p.state == "waiting"),
+                      key=lambda pid: self.parties[pid].place)
 
     def ahead(self, pid):
         p = self.parties[pid]
         if p.state != "waiting":
             return None
-        before = [self.parties[q] for q in self.waiting() if q < pid]
+        before = [self.parties[q] for q in self.waiting() if self.parties[q].place < p.place]
         if p.pref == "either":  # competes with everyone waiting
             return len(before)
         return sum(1 for q in before if q.pref in (p.pref, "either"))
@@ -77,8 +112,8 @@ class Model:
         for tid in p.tables:
             if self.tables[tid] and self.tables[tid][1] == p.id:
                 self.tables[tid] = ("cleaning", None, self.now) if p.state == "dining" else None
-        p.state, p.reason = state, reason
-        for kind in ("hold", "warn", "over"):
+        p.state, p.reason, p.ended = state, reason, self.now
+        for kind in ("hold", "warn", "over", "remind"):
             self.timers.pop((kind, p.id), None)
         self.timers[("gc", p.id)] = self.now + TTL_S * 1000
         self.ended += 1
@@ -129,30 +164,43 @@ class LiveQueueMachine(RuleBasedStateMachine):
 
     # --- each operation: the model decides the outcome, Redis must agree ---------------------
 
-    def do_leave(self, pid):
+    def do_leave(self, pid, how=("left", "left")):
+        """The diner leaves, or (undoably) the host removes the party or marks a no-show."""
+        state, reason = how
+        host = reason != "left"
         p, error = self.party_or_error(pid, ("waiting", "ready"), StaleAction)
-        change = self.attempt(error, lambda: queue.leave(restaurant=self.r, party_id=pid, now_ms=self.m.now))
+        change = self.attempt(error, lambda: queue.leave(restaurant=self.r, party_id=pid, state=state, reason=reason,
+                                                         undoable=host, now_ms=self.m.now))
         if error is None:
             assert change.table_ids == (p.tables if p.state == "ready" else ())
-            self.m.end(p, "left", "left")
+            if host:
+                self.m.undo[pid] = MUndo(op=reason, before=p.state, ends=self.m.now + UNDO_S * 1000,
+                                         tables=p.tables if p.state == "ready" else (),
+                                         place=p.place if p.state == "waiting" else None)
+            self.m.end(p, state, reason)
             self.m.version += 1
 
-    def do_offer(self, pid, tids, kind):
+    def do_offer(self, pid, tids, kind, undoable=False):
         m = self.m
         p, error = self.party_or_error(pid, ("waiting",), StaleAction)
         if error is None and any(m.tables[t] is not None for t in tids):
             error = TableBusy
         change = self.attempt(error, lambda: queue.offer(restaurant=self.r, party_id=pid, table_ids=tids,
-                                                         kind=kind, now_ms=m.now))
+                                                         kind=kind, undoable=undoable, now_ms=m.now))
         if error:
             return
-        for q in m.waiting():
-            if q < pid and m.parties[q].pref in (kind, "either"):
-                m.parties[q].skips += 1
+        passed = tuple(q for q in m.waiting() if m.parties[q].place < p.place and m.parties[q].pref in (kind, "either"))
+        for q in passed:
+            m.parties[q].skips += 1
+        if undoable:
+            m.undo[pid] = MUndo(op="offer", before="waiting", ends=m.now + UNDO_S * 1000, tables=tids,
+                                place=p.place, offered=m.now, passed=passed)
+        p.offered = m.now
         p.state, p.tables, p.deadline = "ready", tids, m.now + HOLD_MIN * MIN
         for t in tids:
             m.tables[t] = ("ready", pid, m.now)
         m.timers[("hold", pid)] = p.deadline
+        m.timers[("remind", pid)] = p.deadline - REMIND_MIN * MIN  # the diner is reminded before it ends
         m.version += 1
         assert (change.table_ids, change.deadline_ms, change.version) == (tids, p.deadline, m.version)
 
@@ -169,6 +217,7 @@ class LiveQueueMachine(RuleBasedStateMachine):
         for t in p.tables:
             m.tables[t] = ("occupied", pid, m.now)
         del m.timers[("hold", pid)]
+        m.timers.pop(("remind", pid), None)
         m.timers[("warn", pid)] = m.now + (LIMIT_MIN - WARN_MIN) * MIN
         m.timers[("over", pid)] = m.now + LIMIT_MIN * MIN
         m.version += 1
@@ -192,8 +241,76 @@ class LiveQueueMachine(RuleBasedStateMachine):
         if extend:
             p.deadline = max(m.now, p.deadline) + extend * MIN
             m.timers[("hold", pid)] = p.deadline
+        if p.deadline - REMIND_MIN * MIN > m.now:
+            m.timers[("remind", pid)] = p.deadline - REMIND_MIN * MIN
         m.version += 1
         assert (change.deadline_ms, change.version) == (p.deadline, m.version)
+
+    def do_undo(self, pid):
+        m = self.m
+        u = m.undo.get(pid)
+        p = m.parties.get(pid)
+        if u is None or u.ends < m.now:
+            error = NothingToUndo
+        elif p is None:
+            error = UnknownParty
+        elif u.op == "offer":
+            error = None if p.state == "ready" and p.offered == u.offered else StaleAction
+        elif p.state not in ("left", "expired") or p.reason != u.op:
+            error = StaleAction
+        elif m.bound.get(p.diner) != pid:
+            error = Rejoined
+        elif u.before == "ready" and any(m.tables[t] is not None for t in u.tables):
+            error = TableBusy
+        else:
+            error = None
+        change = self.attempt(error, lambda: floor.undo(restaurant=self.r, party_id=pid, now_ms=m.now))
+        if error:
+            return
+        del m.undo[pid]
+        if u.op == "offer":
+            for t in p.tables:
+                if m.tables[t] and m.tables[t][1] == pid:
+                    m.tables[t] = None
+            m.timers.pop(("hold", pid), None)
+            m.timers.pop(("remind", pid), None)
+            for q in u.passed:
+                if q in m.parties and m.parties[q].skips > 0:
+                    m.parties[q].skips -= 1
+            p.state, p.tables, p.deadline, p.offered, p.place = "waiting", (), None, None, u.place
+        else:
+            if u.before == "ready":
+                for t in u.tables:
+                    m.tables[t] = ("ready", pid, p.offered)
+                p.deadline += m.now - p.ended  # the hold's clock stood still while it was gone
+                m.timers[("hold", pid)] = p.deadline
+            else:
+                p.place = u.place
+            p.state, p.reason, p.ended = u.before, "", None
+            del m.timers[("gc", pid)]
+            m.ended -= 1
+        m.version += 1
+        assert change[1].version == m.version
+
+    def do_move(self, pid, direction):
+        m = self.m
+        p, error = self.party_or_error(pid, ("waiting",), StaleAction)
+        other = None
+        if error is None:
+            rivals = [m.parties[q] for q in m.waiting() if q != pid and (
+                p.pref == "either" or m.parties[q].pref in (p.pref, "either"))]
+            if direction == "up":
+                ahead = [q for q in rivals if q.place < p.place]
+                other = ahead[-1] if ahead else None
+            else:
+                behind = [q for q in rivals if q.place > p.place]
+                other = behind[0] if behind else None
+            error = None if other else NoMove
+        self.attempt(error, lambda: floor.move_party(restaurant=self.r, party_id=pid, direction=direction,
+                                                     reason="booked", now_ms=m.now))
+        if error is None:
+            p.place, other.place = other.place, p.place
+            m.version += 1
 
     # --- rules -------------------------------------------------------------------------------
 
@@ -220,7 +337,8 @@ class LiveQueueMachine(RuleBasedStateMachine):
         m.seq += 1
         m.version += 1
         assert (result.created, result.party_id, result.version) == (True, m.seq, m.version)
-        m.parties[m.seq] = MParty(id=m.seq, pref=pref, diner=diner, req=req, token=result.token)
+        m.parties[m.seq] = MParty(id=m.seq, pref=pref, diner=diner, req=req, token=result.token, place=m.seq)
+        m.bound[diner] = m.seq
         assert result.ahead == m.ahead(m.seq)
 
     @precondition(lambda self: self.in_state("waiting", "ready"))
@@ -228,11 +346,28 @@ class LiveQueueMachine(RuleBasedStateMachine):
     def leave(self, data):
         self.do_leave(data.draw(st.sampled_from(self.in_state("waiting", "ready"))))
 
+    @precondition(lambda self: self.in_state("waiting", "ready"))
+    @rule(data=st.data(), how=st.sampled_from([("left", "removed"), ("expired", "no_show")]))
+    def host_ends(self, data, how):
+        self.do_leave(data.draw(st.sampled_from(self.in_state("waiting", "ready"))), how)
+
     @precondition(lambda self: self.in_state("waiting"))
-    @rule(data=st.data(), kind=st.sampled_from(["table", "counter"]))
-    def offer(self, data, kind):
+    @rule(data=st.data(), kind=st.sampled_from(["table", "counter"]), undoable=st.booleans())
+    def offer(self, data, kind, undoable):
         pid = data.draw(st.sampled_from(self.in_state("waiting")))
-        self.do_offer(pid, self.draw_tables(data, kind), kind)
+        self.do_offer(pid, self.draw_tables(data, kind), kind, undoable)
+
+    @rule(data=st.data())
+    def undo(self, data):
+        """Mostly the parties the host may still take back; sometimes any id at all."""
+        recent = sorted(self.m.undo)
+        anyone = st.integers(1, self.m.seq + 2)
+        self.do_undo(data.draw(st.sampled_from(recent) | anyone if recent else anyone))
+
+    @precondition(lambda self: self.in_state("waiting"))
+    @rule(data=st.data(), direction=st.sampled_from(["up", "down"]))
+    def move(self, data, direction):
+        self.do_move(data.draw(st.sampled_from(self.in_state("waiting"))), direction)
 
     @precondition(lambda self: self.in_state("ready"))
     @rule(data=st.data())
@@ -249,7 +384,7 @@ class LiveQueueMachine(RuleBasedStateMachine):
     def notify_again(self, data, extend):
         self.do_notify_again(data.draw(st.sampled_from(self.in_state("ready"))), extend)
 
-    @rule(data=st.data(), op=st.sampled_from(["leave", "offer", "check_in", "complete", "notify_again"]))
+    @rule(data=st.data(), op=st.sampled_from(["leave", "offer", "check_in", "complete", "notify_again", "move"]))
     def any_party(self, data, op):
         """An operation on any id: a party in another state, an ended or forgotten one, or
         one never made. Mostly refusals, each of which must match the model's."""
@@ -259,6 +394,8 @@ class LiveQueueMachine(RuleBasedStateMachine):
             self.do_offer(pid, self.draw_tables(data, kind), kind)
         elif op == "notify_again":
             self.do_notify_again(pid, 5)
+        elif op == "move":
+            self.do_move(pid, data.draw(st.sampled_from(["up", "down"])))
         else:
             getattr(self, f"do_{op}")(pid)
 
@@ -300,6 +437,10 @@ class LiveQueueMachine(RuleBasedStateMachine):
             if kind == "gc":
                 m.forgotten[pid] = p.token
                 del m.parties[pid]
+                if m.bound.get(p.diner) == pid:
+                    del m.bound[p.diner]
+                continue
+            if kind == "remind":  # a message to the diner, no change of state
                 continue
             expected.append(FiredTimer(kind, pid, p.tables))
             visible = True
@@ -347,6 +488,8 @@ def test_live_queue_agrees_with_model(restaurant, settings):
     settings.ENDED_PARTY_TTL = TTL_S
     restaurant.service_limit_minutes, restaurant.service_warning_minutes = LIMIT_MIN, WARN_MIN
     restaurant.checkin_timeout_minutes = HOLD_MIN
+    settings.NOTIFY_HOLD_REMINDER_MINUTES = REMIND_MIN
+    settings.UNDO_SECONDS = UNDO_S
     restaurant.save()
     run_state_machine_as_test(
         lambda: LiveQueueMachine(restaurant),

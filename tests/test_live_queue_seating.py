@@ -3,21 +3,20 @@ the table states (ready, held, occupied, cleaning), each refusal writing nothing
 
 import json
 
-import pytest
-
-from tests.conftest import T0
-from tests.test_live_queue import MIN, join, refused, seated, snap, status
+from tests.support.factories import T0
+from tests.support.live_queue import MIN, join, refused, seated, snap, status
 from waitlist import queue
-from waitlist.errors import HoldExpired, NoFit, NotReady, StaleAction, TableBusy, UnknownParty
+from waitlist.errors import (
+    HoldExpired,
+    NoFit,
+    NotReady,
+    StaleAction,
+    TableBusy,
+    UnknownParty,
+)
 from waitlist.keys import keys_for
 from waitlist.redis_client import get_redis
-from waitlist.types import FREE_TABLE, TableState
-
-
-@pytest.fixture
-def tables(restaurant):
-    return {t.label: t.id for t in restaurant.tables.all()}
-
+from waitlist.state import FREE_TABLE, TableState
 
 # --- offer --------------------------------------------------------------------------------------
 

@@ -6,18 +6,21 @@ import time
 
 import pytest
 
-from tests.conftest import T0
-from tests.test_live_queue import MIN, join, redis_dump, refused, seated, snap, status
+from tests.support.factories import T0
+from tests.support.live_queue import (
+    MIN,
+    join,
+    redis_dump,
+    refused,
+    seated,
+    snap,
+    status,
+)
 from waitlist import queue
 from waitlist.errors import NotReady, RateLimited, UnknownParty
 from waitlist.keys import keys_for
 from waitlist.redis_client import get_redis
-from waitlist.types import FREE_TABLE, FiredTimer, TableState
-
-
-@pytest.fixture
-def tables(restaurant):
-    return {t.label: t.id for t in restaurant.tables.all()}
+from waitlist.state import FREE_TABLE, FiredTimer, TableState
 
 
 def offered(restaurant, tables, name, *labels, now=T0, kind="table"):

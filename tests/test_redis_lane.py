@@ -12,8 +12,8 @@ import pytest
 import redis as redis_lib
 
 from config import tuning
-from tests.conftest import make_restaurant
-from tests.redis_servers import ROOT, AppServer, Server, wait_until
+from tests.support.factories import make_restaurant
+from tests.support.redis_servers import ROOT, AppServer, Server, wait_until
 from waitlist import queue, redis_client
 
 

@@ -1,7 +1,7 @@
 """The restaurant simulator (seating/simulation/, ``manage.py simulate``): it drives the real
 queue, strategies and timer worker on a virtual clock against the test session's Valkey
 and database, and scores the wait quotes. Also the metrics and baselines on hand-made
-numbers, and what ``seating.turns`` learns from visit history."""
+numbers, and what ``restaurants.visit_history`` learns from visit history."""
 
 import time
 from datetime import UTC, datetime, timedelta
@@ -10,11 +10,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from domain.simulation import scoring
+from domain.simulation.baselines import Baselines, SeatingPlan
+from restaurants import visit_history
 from restaurants.models import Restaurant, Visit
-from seating import turns
-from seating.simulation import metrics
-from seating.simulation.baselines import Baselines, Floorplan
-from tests.conftest import make_restaurant
+from tests.support.factories import make_restaurant
 
 
 def simulate(*args) -> str:
@@ -31,8 +31,10 @@ def test_smoke_scenario_runs_end_to_end_and_prints_the_table():
     output = simulate("--scenario", "smoke", "--seed", "3")
     assert time.perf_counter() - started < 30
     assert "scenario smoke, seed 3: 1 measured night(s) after 2 night(s) of history" in output
-    for row in ("ours (range midpoint)", "rule of thumb", "last 30 (NextMe)", "size x hour (TablesReady)"):
+    for row in ("ours (range midpoint)", "TablesReady (size x hour pace)", "NextMe (average actual, 4 h)",
+                "rule of thumb", "last 30 called, any age", "past waits by size x hour"):
         assert row in output
+    assert "parties who waited:" in output and "inside" in output
     assert "walked away at join:" in output and "no-shows:" in output
     assert "MAE ours / best baseline" in output
     # Everything it wrote is gone again: the database rows and the live queue.
@@ -53,10 +55,10 @@ def test_report_scores_every_called_party():
 
     report = simulation.run("smoke", 4)
     called = [d for d in report.diners if d.called_ms is not None]
-    assert report.table[metrics.OURS].count == len(called) > 0
+    assert report.table[scoring.OURS].count == len(called) > 0
     for diner in called:
         assert diner.quote is not None and diner.waited_minutes >= 0
-        assert set(diner.baselines) == {"rule_of_thumb", "last_30", "history"}
+        assert set(diner.baselines) == {"tablesready", "nextme", "rule_of_thumb", "last_30_called", "size_hour_waits"}
     assert all(d.quote is None or d.quote[0] < d.quote[1] for d in report.diners)
 
 
@@ -70,41 +72,41 @@ def test_unknown_scenario_is_refused():
 # --- metrics -------------------------------------------------------------------------------
 
 def test_mean_absolute_error_and_percentile():
-    assert metrics.mean_absolute_error([10, 20, 30], [12, 20, 24]) == pytest.approx(8 / 3)
-    assert metrics.mean_absolute_error([], []) == 0.0
+    assert scoring.mean_absolute_error([10, 20, 30], [12, 20, 24]) == pytest.approx(8 / 3)
+    assert scoring.mean_absolute_error([], []) == 0.0
     errors = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
-    assert metrics.percentile(errors, 0.9) == 9  # nearest rank: 9 of the 10 are at or below it
-    assert metrics.percentile([4.0], 0.9) == 4.0
-    assert metrics.percentile(list(reversed(errors)), 0.5) == 5
+    assert scoring.percentile(errors, 0.9) == 9  # nearest rank: 9 of the 10 are at or below it
+    assert scoring.percentile([4.0], 0.9) == 4.0
+    assert scoring.percentile(list(reversed(errors)), 0.5) == 5
 
 
-def test_too_short_means_more_than_five_minutes_past_the_high_end():
-    highs, actuals = [10, 10, 10, 10], [9, 15, 15.5, 30]
-    assert metrics.share_too_short(highs, actuals) == 0.5  # 15 is not more than 10 + 5
+def test_too_short_means_more_than_five_minutes_past_the_number():
+    points, actuals = [10, 10, 10, 10], [9, 15, 15.5, 30]
+    assert scoring.share_too_short(points, actuals) == 0.5  # 15 is not more than 10 + 5
 
 
-def test_accuracy_of_a_range_uses_its_midpoint_and_high_end():
+def test_accuracy_of_a_range_uses_its_midpoint_like_a_baselines_number():
     class Party:
         def __init__(self, quote, waited, **baselines):
             self.quote, self.waited_minutes, self.baselines = quote, waited, baselines
 
     parties = [Party((10, 20), 15, a=10), Party((0, 4), 12, a=0), Party((30, 40), 30, a=40), Party((5, 9), None, a=1)]
-    table = metrics.score(parties, ("a",))
-    ours = table[metrics.OURS]
+    table = scoring.score(parties, ("a",))
+    ours = table[scoring.OURS]
     assert ours.count == 3  # the party still waiting (None) is not scored
     assert ours.mae == pytest.approx((0 + 10 + 5) / 3)
     assert ours.p90 == 10
-    assert ours.too_short == pytest.approx(1 / 3)  # 12 > 4 + 5
+    assert ours.too_short == pytest.approx(1 / 3)  # 12 > midpoint 2 + 5; 15 is not more than 15 + 5
     assert table["a"].mae == pytest.approx((5 + 12 + 10) / 3)
     assert table["a"].too_short == pytest.approx(1 / 3)  # 12 > 0 + 5; 15 is not more than 10 + 5
-    assert metrics.best_baseline(table) == "a"
-    assert metrics.mae_ratio(table) == pytest.approx(15 / 27)
+    assert scoring.best_baseline(table) == "a"
+    assert scoring.mae_ratio(table) == pytest.approx(15 / 27)
 
 
 # --- baselines -----------------------------------------------------------------------------
 
 def test_rule_of_thumb_counts_tables_that_fit():
-    plan = Floorplan(table_seats=(2, 2, 4, 6), counter_seats=6, tables_combine=False, default_turn_minutes=60)
+    plan = SeatingPlan(table_seats=(2, 2, 4, 6), counter_seats=6, tables_combine=False, default_turn_minutes=60)
     baselines = Baselines(plan)
     # No history yet: the default turn. A couple fits all four tables.
     assert baselines.rule_of_thumb(2, "table", ahead=3) == pytest.approx(4 * 60 / 4)
@@ -115,22 +117,22 @@ def test_rule_of_thumb_counts_tables_that_fit():
         baselines.finished(minutes)
     baselines.start_night()
     assert baselines.rule_of_thumb(6, "table", ahead=1) == pytest.approx(2 * 40 / 1)
-    combined = Baselines(Floorplan((2, 4), 0, True, 60))
+    combined = Baselines(SeatingPlan((2, 4), 0, True, 60))
     assert combined.rule_of_thumb(6, "table", ahead=0) == pytest.approx(60)
 
 
-def test_last_thirty_and_history_fall_back_sensibly():
-    baselines = Baselines(Floorplan((2, 4), 0, False, 60))
-    assert baselines.estimate(size=2, preference="table", ahead=0, hour=19)["last_30"] == 0.0
+def test_last_thirty_called_and_past_waits_fall_back_sensibly():
+    baselines = Baselines(SeatingPlan((2, 4), 0, False, 60))
+    assert baselines.estimate(size=2, preference="table", ahead=0, hour=19)["last_30_called"] == 0.0
     for n in range(40):
         baselines.called(2, 19, float(n))  # the last thirty are 10..39
-    assert baselines.estimate(size=2, preference="table", ahead=0, hour=19)["last_30"] == pytest.approx(24.5)
+    assert baselines.estimate(size=2, preference="table", ahead=0, hour=19)["last_30_called"] == pytest.approx(24.5)
     # Tonight's waits are history only from the next night on.
-    assert baselines.history(2, 19) == 0.0
+    assert baselines.size_hour_waits(2, 19) == 0.0
     baselines.start_night()
-    assert baselines.history(2, 19) == pytest.approx(19.5)
-    assert baselines.history(4, 19) == pytest.approx(19.5)  # no fours: everyone at 19h
-    assert baselines.history(4, 21) == pytest.approx(19.5)  # nobody at 21h: all history
+    assert baselines.size_hour_waits(2, 19) == pytest.approx(19.5)
+    assert baselines.size_hour_waits(4, 19) == pytest.approx(19.5)  # no fours: everyone at 19h
+    assert baselines.size_hour_waits(4, 21) == pytest.approx(19.5)  # nobody at 21h: all history
 
 
 # --- what the estimator learns --------------------------------------------------------------
@@ -153,7 +155,7 @@ def test_turn_model_learns_meals_check_ins_no_shows_walk_aways_and_arrivals():
                 ended_at=(called + timedelta(minutes=2 + 40 + n) if outcome == "completed"
                           else called + timedelta(minutes=12) if outcome == "expired" else joined + timedelta(minutes=25))))
     Visit.objects.bulk_create(visits)
-    model = turns.load_turn_model(restaurant, now=monday + timedelta(days=5))
+    model = visit_history.load_turn_model(restaurant, now=monday + timedelta(days=5))
     assert model.table_minutes == 90 and model.hold_minutes == 12
     assert len(model.samples[("table", 2)]) == 16 and len(model.samples[("table", 4)]) == 16
     assert model.size_samples[("table", 4)][0] == 40.0
@@ -165,8 +167,8 @@ def test_turn_model_learns_meals_check_ins_no_shows_walk_aways_and_arrivals():
     assert (0, 19) not in model.arrivals
     assert sorted(set(model.arrival_mix)) == [(2, "table"), (4, "table")]
     # Only history up to "now" counts, and the live model is cached per restaurant.
-    assert turns.load_turn_model(restaurant, now=monday).samples == {}
-    turns.forget()
+    assert visit_history.load_turn_model(restaurant, now=monday).samples == {}
+    visit_history.forget()
 
 
 @pytest.mark.django_db
@@ -193,7 +195,7 @@ def test_meal_lengths_follow_the_weekday_and_hour_once_history_tells():
     Visit.objects.bulk_create(visits)
 
     def model_at(day, hour):
-        return turns.load_turn_model(restaurant, now=monday + timedelta(days=day, hours=hour, minutes=30))
+        return visit_history.load_turn_model(restaurant, now=monday + timedelta(days=day, hours=hour, minutes=30))
 
     # Usual (the median of all 150 meals) is 80 minutes.
     saturday_dinner = model_at(26, 20)  # 33 Saturday dinners: enough on that weekday alone
@@ -204,3 +206,54 @@ def test_meal_lengths_follow_the_weekday_and_hour_once_history_tells():
     assert model_at(22, 12).service_factor == pytest.approx(0.5)  # lunch, any day
     assert model_at(22, 16).service_factor == 1.0  # nothing seated near 16:00
     assert model_at(22, 16).samples[("table", 2)] == (40.0,) * 63 + (80.0,) * 54 + (110.0,) * 33
+
+
+# --- safety ----------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_simulate_never_touches_the_configured_redis(settings):
+    """A Redis that answers where REDIS_URL points, holding a live queue under every
+    restaurant id the run could get: the run uses a server of its own and leaves it alone."""
+    import redis
+
+    from waitlist import embedded_valkey
+    from waitlist.keys import keys_for
+    from waitlist.redis_client import reset_redis
+
+    other = embedded_valkey.start(prefix="waitlist-test-other-")
+    try:
+        settings.REDIS_URL = other.url
+        reset_redis()
+        client = redis.Redis.from_url(other.url)
+        next_id = (Restaurant.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        for restaurant_id in range(1, next_id + 50):
+            client.hset(keys_for(restaurant_id).meta, mapping={"version": "7", "open": "1"})
+            client.zadd(keys_for(restaurant_id).tq, {"party-1": 1})
+        before = {key: client.dump(key) for key in client.scan_iter(count=1000)}
+        client.config_resetstat()
+        output = simulate("--scenario", "smoke", "--seed", "3")
+        assert "MAE ours / best baseline" in output
+        stats = client.info("commandstats")
+        assert {key: client.dump(key) for key in client.scan_iter(count=1000)} == before
+        # Nothing but this test's own INFO reached it: no script, scan or delete.
+        assert set(stats) <= {"cmdstat_info", "cmdstat_config|resetstat", "cmdstat_client|setinfo"}, stats
+        client.close()
+    finally:
+        reset_redis()
+        other.stop()
+
+
+def test_embedded_valkeys_started_at_once_each_get_a_server_of_their_own():
+    """Started together, they all pick the same free port; all but one lose it and try again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from waitlist import embedded_valkey
+
+    with ThreadPoolExecutor(4) as pool:
+        servers = list(pool.map(lambda n: embedded_valkey.start(prefix=f"waitlist-test-race-{n}-"), range(4)))
+    try:
+        assert len({server.url for server in servers}) == 4
+        assert all(embedded_valkey._answers_as(server.server) for server in servers)
+    finally:
+        for server in servers:
+            server.stop()

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seating.strategies import STRATEGIES, is_starving
-from seating.types import COUNTER, EITHER, TABLE, Policy, WaitingParty
-from tests.test_strategies import GUARDED, NOW, counter, party, run, seated, table
+from domain.strategies import STRATEGIES, is_starving
+from domain.values import COUNTER, EITHER, TABLE, Policy, WaitingParty
+from tests.support.strategies import GUARDED, NOW, counter, party, run, seated, table
 
 
 @pytest.fixture(autouse=True)

@@ -3,23 +3,21 @@ no-shows within one tick of their deadline (and the automatic policy re-offers t
 service-limit warnings give the next party a heads-up, concurrent workers and recorders
 fire and record each party exactly once, and what a Visit row carries."""
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import connection
 
+from domain.durations import MINUTE_MS as MIN
 from restaurants.models import Visit
 from seating.management.commands.run_timers import Command
 from seating.timers import Worker
-from tests.conftest import T0, make_restaurant
+from tests.support.factories import T0, make_restaurant
+from tests.support.threads import in_threads
 from waitlist import queue
-from waitlist.types import FREE_TABLE
+from waitlist.state import FREE_TABLE
 from waitlist.visits import record_ended
-
-MIN = 60_000
 
 
 def ids(restaurant):
@@ -42,28 +40,6 @@ def status(restaurant, pid):
 
 def at(ms):
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def in_threads(count, target):
-    """Runs ``target(i)`` in ``count`` threads released together; returns their results."""
-    barrier, results, errors = threading.Barrier(count), [None] * count, []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = target(i)
-        except Exception as exc:  # reported below, in the test's thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
 
 
 # --- check-in holds -----------------------------------------------------------------------------

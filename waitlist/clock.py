@@ -3,9 +3,11 @@ simulator pass their own ``now_ms`` instead of patching anything."""
 
 import time
 
+from domain.durations import SECOND_MS
+
 
 def now_ms() -> int:
-    return int(time.time() * 1000)
+    return int(time.time() * SECOND_MS)
 
 
 def resolve(now: int | None) -> int:

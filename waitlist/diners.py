@@ -1,13 +1,14 @@
-"""Which party a browser follows. A browser is its Django session; the live queue keeps,
-next to the parties, which session follows which party (written by the join and
-personal-link scripts in the same step as the party itself). Nothing a browser sends can
-point it at another party, except that party's own personal link, whose token is
-unguessable.
+"""Which party a browser follows. A browser is a random key in a cookie of its own
+(``DINER_COOKIE_NAME``), apart from Django's session, so that signing in to admin or out of
+it, which rotates the session, does not lose a diner their place; and no session is made
+for a diner at all. The live queue keeps, next to the parties, which browser follows which
+party (written by the join and personal-link scripts in the same step as the party
+itself). Nothing a browser sends can point it at another party, except that party's own
+personal link, whose token is unguessable, as the browser key is.
 """
 
-import threading
-import time
-from collections import OrderedDict
+import re
+import secrets
 
 from django.conf import settings
 
@@ -15,56 +16,21 @@ from restaurants.models import Restaurant
 
 from . import queue
 from .errors import UnknownParty
-from .types import Party
+from .state import Party
 
-
-# Session keys this process has seen confirmed by the store recently. A diner's join POST
-# follows the GET that drew the form (which confirmed the key), so it need not ask the store
-# again: that saves a Redis round trip on the busiest request of the night.
-CONFIRMED_SECONDS = 600
-CONFIRMED_MAX = 50_000
-_confirmed: OrderedDict[str, float] = OrderedDict()
-_lock = threading.Lock()
-
-
-def _recently_confirmed(key: str | None) -> bool:
-    seen = _confirmed.get(key) if key else None
-    return seen is not None and time.monotonic() - seen < CONFIRMED_SECONDS
-
-
-def _remember(key: str) -> None:
-    with _lock:
-        _confirmed[key] = time.monotonic()
-        _confirmed.move_to_end(key)
-        while len(_confirmed) > CONFIRMED_MAX:
-            _confirmed.popitem(last=False)
+KEY = re.compile(r"^[A-Za-z0-9_-]{22}$")  # 128 random bits, base64url
 
 
 def browser_key(request, *, create: bool = True) -> str | None:
-    """This browser's session key, once the session store has confirmed it (so a key a
-    client made up is never used); with ``create``, a new session when it has none."""
-    sent = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    if _recently_confirmed(sent):
+    """This browser's key; with ``create``, a new one (sent as a cookie with the response)
+    when it has none."""
+    sent = request.COOKIES.get(settings.DINER_COOKIE_NAME, "")
+    if KEY.match(sent):
         return sent
-    key = _confirm(request, create)
-    if key:
-        _remember(key)
-    return key
-
-
-def _confirm(request, create: bool) -> str | None:
-    session = request.session
-    session.get("_")  # loads it: an unknown or expired key becomes None
-    sent = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    if sent and session.session_key is None:
-        # Django's cache sessions read a store they cannot reach as an empty session. Ask
-        # again: an outage then raises (the friendly 503) instead of telling a diner they
-        # have no party, or starting a second one. An expired session costs this one check.
-        session.exists(sent)
-    if session.session_key is None and create:
-        session.save()  # raises when the store is down: the outage answer, not a 2nd party
-        session.modified = True  # so the middleware sends the new cookie
-    return session.session_key
+    new = getattr(request, "new_browser_key", None)
+    if new is None and create:
+        new = request.new_browser_key = secrets.token_urlsafe(16)
+    return new
 
 
 def current_party(request, restaurant: Restaurant) -> Party | None:
@@ -81,3 +47,19 @@ def current_party(request, restaurant: Restaurant) -> Party | None:
 def follow(request, restaurant: Restaurant, token: str) -> Party:
     """Open a personal link: this browser follows that party. Raises UnknownParty."""
     return queue.bind_diner(restaurant=restaurant, diner=browser_key(request), token=token)
+
+
+class BrowserCookieMiddleware:
+    """Sends a browser the key ``browser_key`` gave it, for as long as a diner's place must
+    outlive closing the browser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        new = getattr(request, "new_browser_key", None)
+        if new is not None and response.status_code < 500:
+            response.set_cookie(settings.DINER_COOKIE_NAME, new, max_age=settings.DINER_COOKIE_AGE, httponly=True,
+                                samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+        return response

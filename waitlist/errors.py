@@ -26,6 +26,18 @@ class RestaurantClosed(WaitlistError):
     message = _("This restaurant is not taking waitlist joins right now.")
 
 
+class JoinsPaused(WaitlistError):
+    message = _("The waitlist is paused for a moment. Please try again soon.")
+
+
+class NothingToUndo(WaitlistError):
+    message = _("That can no longer be undone.")
+
+
+class NoMove(WaitlistError):
+    message = _("That party cannot move that way: nobody it competes with for seats is there.")
+
+
 class PartyTooLarge(WaitlistError):
     message = _("That party is larger than this restaurant can seat.")
     status = 400
@@ -59,6 +71,10 @@ class TableBusy(StaleAction):
     message = _("That table is not free.")
 
 
+class Rejoined(StaleAction):
+    message = _("That guest has joined the waitlist again since; their new place stands.")
+
+
 class NoFit(WaitlistError):
     message = _("No free table fits a waiting party right now.")
 
@@ -89,4 +105,9 @@ SCRIPT_ERRORS = {
     "ALREADY_CLEANING": StaleAction,
     "NO_TABLE": NoFit,
     "RATE_LIMITED": RateLimited,
+    "PAUSED": JoinsPaused,
+    "NO_UNDO": NothingToUndo,
+    "NO_MOVE": NoMove,
+    "NOT_ENDED": StaleAction,
+    "REJOINED": Rejoined,
 }

@@ -1,14 +1,13 @@
-"""The one module that names event channels and publishes events.
+"""The one module that names event channels.
 
 Queue changes are published by the Lua scripts themselves (one round trip per operation);
-they receive ``BUS`` and the channel name from here through ``scripts.run``. Every server
-process listens on ``BUS`` (waitlist/stream.py) and refreshes the restaurant it serves.
+they receive ``BUS`` and the channel name from here through ``lua_scripts.run``. Every
+server process listens on ``BUS`` (waitlist/stream.py) and refreshes the restaurant it serves.
 """
 
-from django.conf import settings
+from .eventstream import BUS
 
-# django-eventstream's pub/sub channel: messages on it are {channel, event_type, data, pub_id}.
-BUS = settings.EVENTSTREAM_REDIS_CHANNEL
+__all__ = ["BUS", "restaurant_channel", "host_channel", "restaurant_id_from_channel"]
 
 
 def restaurant_channel(restaurant_id: int) -> str:

@@ -21,15 +21,23 @@ class RestaurantKeys:
     tables: str
     due: str
     ended: str
+    outbox: str
+    sent: str
+    undo: str
+    actions: str
     party_prefix: str
 
     @property
     def script_keys(self) -> list[str]:
         return [self.meta, self.tq, self.cq, self.eq, self.active, self.tokens,
-                self.diners, self.tables, self.due, self.ended]
+                self.diners, self.tables, self.due, self.ended, self.outbox, self.sent]
 
     def party(self, party_id: int | str) -> str:
         return f"{self.party_prefix}{party_id}"
+
+    def contact(self, party_id: int | str) -> str:
+        """The party's contact details (lua/_lib.lua: ckey)."""
+        return f"{self.party_prefix}{party_id}:contact"
 
     def rate(self, client: str) -> str:
         """Join counter of one client (an IP address) for the rate limit."""
@@ -50,5 +58,9 @@ def keys_for(restaurant_id: int) -> RestaurantKeys:
         tables=f"{tag}:tables",
         due=f"{tag}:due",
         ended=f"{tag}:ended",
+        outbox=f"{tag}:outbox",
+        sent=f"{tag}:sent",
+        undo=f"{tag}:undo",
+        actions=f"{tag}:actions",
         party_prefix=f"{tag}:party:",
     )

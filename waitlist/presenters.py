@@ -5,23 +5,22 @@ the page would render on reload.
 """
 
 import zoneinfo
-from datetime import UTC, datetime
 from functools import lru_cache
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from domain.durations import MINUTE_MS, to_datetime
+from domain.values import DINING, END_STATES, READY, WAITING
 from restaurants.models import Restaurant
 
-from .live import DinerView
-from .types import DINING, END_STATES, READY, WAITING
-
-MINUTE_MS = 60_000
+from .clock import now_ms
+from .live_view import DinerView
 
 
 def display_state(view: DinerView) -> str:
@@ -33,11 +32,32 @@ def display_state(view: DinerView) -> str:
     return state
 
 
+def clock_text(ms: int) -> str:
+    """A duration as the page's timers show it ("4:05", "1:02:09"): what live.js writes
+    every half second, written by the server too, so the page is right without scripts."""
+    seconds = max(0, ms // 1000)
+    hours, minutes = seconds // 3600, seconds % 3600 // 60
+    return (f"{hours}:{minutes:02d}" if hours else f"{minutes}") + f":{seconds % 60:02d}"
+
+
+def tel_href(phone: str) -> str:
+    return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+") if phone else ""
+
+
+def was_extended(restaurant: Restaurant, party) -> bool:
+    """The host gave a ready party more time than the hold it was offered."""
+    return (party.state == READY and party.offered_ms is not None and party.deadline_ms is not None
+            and party.deadline_ms > party.offered_ms + restaurant.checkin_timeout_minutes * MINUTE_MS)
+
+
 def status_context(*, restaurant: Restaurant, view: DinerView, csrf_token: str = "") -> dict:
     party = view.party
     limit_ms = None
-    if party.state == DINING and restaurant.service_limit_minutes and party.seated_ms:
+    # The limit is shown only once its heads-up fired: a diner who just sat down is welcomed,
+    # not counted down.
+    if party.state == DINING and restaurant.service_limit_minutes and party.seated_ms and party.warned_ms:
         limit_ms = party.seated_ms + restaurant.service_limit_minutes * MINUTE_MS
+    at = now_ms()
     return {
         "restaurant": restaurant,
         "party": party,
@@ -48,13 +68,38 @@ def status_context(*, restaurant: Restaurant, view: DinerView, csrf_token: str =
         "place_html": render_place(view),
         "tables": view.table_labels,
         "limit_ms": limit_ms,
+        "limit_left": clock_text(limit_ms - at) if limit_ms else "",
+        "seated_for": clock_text(at - party.seated_ms) if party.seated_ms else "",
+        "seated_local": local_time(restaurant, party.seated_ms),
+        "extended": was_extended(restaurant, party),
+        "how_ended": party.reason if party.state in END_STATES else "",
+        "phone_href": tel_href(restaurant.phone),
+        "can_rejoin": restaurant.is_open,
         "csrf_token": csrf_token,
         # Changes whenever the diner must be alerted again (table ready, host notified again).
-        "deadline_local": _local_time(restaurant, party.deadline_ms),
+        "deadline_local": local_time(restaurant, party.deadline_ms),
         "alert_key": f"ready-{party.notified}" if party.state == READY else "",
         "checkin_url": reverse("waitlist:checkin", args=[restaurant.slug]),
         "leave_url": reverse("waitlist:leave", args=[restaurant.slug]),
         "page_url": reverse("waitlist:page", args=[restaurant.slug]),
+    }
+
+
+# What the diner may say of how far away they are (notifications/views.py accepts these).
+ETA_CHOICES = (5, 10, 15, 20, 30, 45)
+
+
+def channels_context(restaurant: Restaurant, party, *, error: str = "", field: str = "") -> dict:
+    """The "tell me when my table is ready" card of the status page: which channels are on,
+    which the restaurant offers, and what went wrong with the last thing the diner typed."""
+    on = party.channels if party.is_active else ""
+    return {
+        "restaurant": restaurant, "party": party, "channels_on": on, "push_on": "p" in on, "text_on": "s" in on,
+        "email_on": "e" in on, "phone_last4": party.phone_last4,
+        "offers_text": bool(settings.SMS_BACKEND), "offers_push": bool(settings.VAPID_PUBLIC_KEY),
+        "vapid_public_key": settings.VAPID_PUBLIC_KEY, "channel_error": error, "channel_error_field": field,
+        "can_reach": party.state in (WAITING, READY),
+        "eta_choices": ETA_CHOICES,
     }
 
 
@@ -80,16 +125,20 @@ def render_place(view: DinerView) -> str:
         ngettext("%(n)s party ahead of you", "%(n)s parties ahead of you", view.ahead) % {"n": view.ahead})
     if view.wait:
         low, high = view.wait
-        text = (_("Your table should be ready any minute.") if high <= 1 else
-                _("Estimated wait: %(low)s–%(high)s minutes") % {"low": low, "high": high})
+        if high is None:  # past what the estimator looks ahead
+            text = ngettext("Estimated wait: more than %(n)s hour", "Estimated wait: more than %(n)s hours",
+                            low // 60) % {"n": low // 60}
+        else:
+            text = (_("Your table should be ready any minute.") if high <= 1 else
+                    _("Estimated wait: %(low)s–%(high)s minutes") % {"low": low, "high": high})
         html += format_html('<p class="estimate">{}</p>', text)
     return mark_safe(html)
 
 
-def _local_time(restaurant: Restaurant, ms: int | None) -> str:
+def local_time(restaurant: Restaurant, ms: int | None) -> str:
     if ms is None:
         return ""
-    return datetime.fromtimestamp(ms / 1000, tz=zoneinfo.ZoneInfo(restaurant.time_zone)).strftime("%H:%M")
+    return to_datetime(ms, zoneinfo.ZoneInfo(restaurant.time_zone)).strftime("%H:%M")
 
 
 def render_status(*, restaurant: Restaurant, view: DinerView, csrf_token: str) -> str:
@@ -109,7 +158,7 @@ def _notice_html(text: str, language: str) -> str:
 
 
 def _iso(ms: int | None) -> str | None:
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
+    return None if ms is None else to_datetime(ms).isoformat()
 
 
 def status_json(view: DinerView) -> dict:
@@ -119,6 +168,7 @@ def status_json(view: DinerView) -> dict:
         "getting_close": view.getting_close,
         "position": view.position,
         "parties_ahead": view.ahead,
+        # high null: more than low minutes, past what the estimator looks ahead.
         "estimated_wait": None if view.wait is None else {"low": view.wait[0], "high": view.wait[1]},
         "checkin_deadline": _iso(party.deadline_ms) if party.state == READY else None,
         "table": view.table_labels if party.state in (READY, DINING) else None,

@@ -2,117 +2,129 @@
 
 Each operation is one Lua script and one Redis round trip; the time is passed in (default:
 the real clock), so tests and the simulator drive their own. Functions take keyword
-arguments, return dataclasses from ``waitlist.types`` and raise ``waitlist.errors``.
+arguments, return dataclasses from ``waitlist.state`` and raise ``waitlist.errors``.
 """
 
-import base64
-import hashlib
-import itertools
 import json
-import os
+import secrets
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from restaurants.layout import layout_for
+from domain.durations import MINUTE_MS, SECOND_MS
+from domain.values import NAME_MAX
+from restaurants import caches
 from restaurants.models import Preference, Restaurant
 
-from . import scripts
+from . import lua_scripts
 from .clock import resolve as _now
+from .contacts import guest_key
 from .errors import PartyTooLarge, RestaurantClosed, UnknownParty, WaitlistError
 from .keys import keys_for
 from .redis_client import get_redis
-from .types import Change, FiredTimer, JoinResult, Party, Snapshot, Summary, TableState, TimerRun, _ids, _int
-
-NAME_MAX = 60
-MINUTE_MS = 60_000
+from .state import (
+    Change,
+    FiredTimer,
+    JoinResult,
+    Party,
+    Snapshot,
+    Summary,
+    TableState,
+    TimerRun,
+    Undoable,
+    _ids,
+    _int,
+)
 
 
 def _ttl_ms() -> int:
-    return settings.ENDED_PARTY_TTL * 1000
+    return settings.ENDED_PARTY_TTL * SECOND_MS
 
 
-class _Tokens:
-    """Unguessable tokens without a system call each: keyed BLAKE2b of a counter (a
-    pseudorandom function under a 256-bit key drawn from the OS once per process, the
-    construction of a counter-mode random generator). os.urandom would release the GIL for
-    its getrandom() call, and on a busy server every release hands the GIL to another
-    thread and back, on the join path (benchmarks/http_join.py)."""
-
-    def __init__(self):
-        self.reseed()
-        os.register_at_fork(after_in_child=self.reseed)  # a forked child must not repeat its parent's
-
-    def reseed(self) -> None:
-        self.key = os.urandom(32)
-        self.counter = itertools.count()  # next() is atomic under the GIL: no two threads share a value
-
-    def new(self) -> str:
-        block = hashlib.blake2b(next(self.counter).to_bytes(16, "big"), key=self.key, digest_size=16).digest()
-        return base64.urlsafe_b64encode(block).rstrip(b"=").decode()
+def _retain_ms() -> int:
+    """How long a party's contact details outlive it (for its last message to go out)."""
+    return settings.CONTACT_RETENTION_SECONDS * SECOND_MS
 
 
-_tokens = _Tokens()
+def _undo_ms() -> int:
+    return settings.UNDO_SECONDS * SECOND_MS
+
+
+def _reminder_ms() -> int:
+    return settings.NOTIFY_HOLD_REMINDER_MINUTES * MINUTE_MS
 
 
 def new_token() -> str:
-    """128 pseudorandom bits, URL-safe: the party's personal link. Never a database id."""
-    return _tokens.new()
+    """128 random bits, URL-safe: the party's personal link. Never a database id."""
+    return secrets.token_urlsafe(16)
 
 
 def join(*, restaurant: Restaurant, name: str, size: int, preference: str, diner: str, request_id: str,
-         source: str = "remote", quote: tuple[int, int] | None = None, client: str = "",
-         now_ms: int | None = None) -> JoinResult:
+         source: str = "remote", quote: tuple[int, int | None] | None = None, client: str = "", language: str = "",
+         phone: str = "", email: str = "", now_ms: int | None = None) -> JoinResult:
     """Add a party to the end of its queue. The same ``request_id`` from the same ``diner``
     returns the party it already made, so a double-submitted form makes one party.
-    ``client`` (an IP address) is rate limited by settings.JOIN_RATE_LIMIT."""
+    With ``client`` (an IP address), joins are limited per address (JOIN_RATE_LIMIT) and per
+    browser, the ``diner`` (JOIN_BROWSER_LIMIT); refused joins do not count. ``phone``
+    (E.164) and ``email``, when given, turn those channels on and queue the "joined"
+    message with the party."""
     if source == "remote" and not restaurant.is_open:
         raise RestaurantClosed()
     if not 1 <= size <= restaurant.max_party_size:
         raise PartyTooLarge()
-    if preference not in layout_for(restaurant).preferences:
+    if preference not in caches.layout(restaurant).preferences:
         raise WaitlistError(_preference_message(restaurant))
     name = name.strip()
     if not name or len(name) > NAME_MAX:
-        raise WaitlistError(_("A party name of 1 to 60 characters is needed."))
+        raise WaitlistError(_("A party name of 1 to %(max)s characters is needed.") % {"max": NAME_MAX})
     token = new_token()
     low, high = quote if quote else ("", "")
-    limit, window = _rate_limit() if client else (0, 0)
+    high = "" if high is None else high  # open-ended: more than low minutes
+    limit, window = _limit(settings.JOIN_RATE_LIMIT) if client else (0, 0)
+    per_browser, browser_window = _limit(settings.JOIN_BROWSER_LIMIT) if client else (0, 0)
     keys = keys_for(restaurant.id)
-    result = scripts.run("join", restaurant_id=restaurant.id, now_ms=_now(now_ms),
-                         args=[name, size, preference, token, diner, request_id, source, low, high, limit, window],
-                         extra_keys=[keys.rate(client or "-")])
+    result = lua_scripts.run("join", restaurant_id=restaurant.id, now_ms=_now(now_ms),
+                             args=[name, size, preference, token, diner, request_id, source, low, high, limit, window,
+                                   language, phone, email, guest_key(phone or email), per_browser, browser_window],
+                             extra_keys=[keys.rate(client or "-"), keys.rate(f"browser:{diner}")])
     return JoinResult(party_id=int(result["id"]), token=result["token"],
                       created=bool(result["created"]), ahead=_int(result["ahead"]), version=int(result["v"]))
 
 
-def _rate_limit() -> tuple[int, int]:
-    """JOIN_RATE_LIMIT is "joins/seconds", e.g. "10/600"; "0" turns the limit off."""
-    count, _, seconds = settings.JOIN_RATE_LIMIT.partition("/")
-    return int(count), int(seconds or 60) * 1000
+def _limit(text: str) -> tuple[int, int]:
+    """A join limit as the settings write it, "joins/seconds" ("60/600"); "0" turns it off."""
+    count, _, seconds = text.partition("/")
+    return int(count), int(seconds or 60) * SECOND_MS
 
 
 def _preference_message(restaurant: Restaurant) -> str:
-    offered = ", ".join(str(Preference(p).label) for p in layout_for(restaurant).preferences)
+    offered = ", ".join(str(Preference(p).label) for p in caches.layout(restaurant).preferences)
     return _("That seating is not offered here. Choose one of: %(offered)s.") % {"offered": offered}
 
 
 def leave(*, restaurant: Restaurant, party_id: int, state: str = "left", reason: str = "left",
-          now_ms: int | None = None) -> Change:
+          undoable: bool = False, now_ms: int | None = None) -> Change:
     """A waiting or ready party leaves (or is removed, or marked a no-show with state
-    'expired'). A table it was holding is free again."""
-    result = scripts.run("leave", restaurant_id=restaurant.id, now_ms=_now(now_ms),
-                         args=[party_id, state, reason, _ttl_ms()])
+    'expired'). A table it was holding is free again. ``undoable``: the host may take it
+    back for UNDO_SECONDS (waitlist/floor.py)."""
+    undo_ms = _undo_ms() if undoable else 0
+    result = lua_scripts.run("leave", restaurant_id=restaurant.id, now_ms=_now(now_ms),
+                             args=[party_id, state, reason, _ttl_ms(), _retain_ms(), undo_ms],
+                             extra_keys=[keys_for(restaurant.id).undo] if undo_ms else [])
     return Change(party_id=party_id, table_ids=_ids(result["tables"]), version=result["v"])
 
 
 def offer(*, restaurant: Restaurant, party_id: int, table_ids: tuple[int, ...] | list[int], kind: str,
-          now_ms: int | None = None) -> Change:
-    """Hold free tables for a waiting party until its check-in deadline."""
+          undoable: bool = False, now_ms: int | None = None) -> Change:
+    """Hold free tables for a waiting party until its check-in deadline (and remind its
+    diner NOTIFY_HOLD_REMINDER_MINUTES before it). ``undoable`` as for ``leave``."""
     now = _now(now_ms)
     deadline = now + restaurant.checkin_timeout_minutes * MINUTE_MS
-    result = scripts.run("offer", restaurant_id=restaurant.id, now_ms=now,
-                         args=[party_id, deadline, kind, *table_ids])
+    remind_at = deadline - _reminder_ms() if _reminder_ms() else 0
+    undo_ms = _undo_ms() if undoable else 0
+    result = lua_scripts.run("offer", restaurant_id=restaurant.id, now_ms=now,
+                             args=[party_id, deadline, kind, remind_at, undo_ms, *table_ids],
+                             extra_keys=[keys_for(restaurant.id).undo] if undo_ms else [])
     return Change(party_id=party_id, table_ids=_ids(result["tables"]), version=result["v"], deadline_ms=deadline)
 
 
@@ -123,25 +135,26 @@ def check_in(*, restaurant: Restaurant, party_id: int, now_ms: int | None = None
     if restaurant.service_limit_minutes:
         over_at = now + restaurant.service_limit_minutes * MINUTE_MS
         warn_at = max(now, over_at - restaurant.service_warning_minutes * MINUTE_MS)
-    result = scripts.run("checkin", restaurant_id=restaurant.id, now_ms=now, args=[party_id, warn_at, over_at])
+    result = lua_scripts.run("checkin", restaurant_id=restaurant.id, now_ms=now, args=[party_id, warn_at, over_at])
     return Change(party_id=party_id, table_ids=_ids(result["tables"]), version=result["v"], seated_ms=now)
 
 
 def complete(*, restaurant: Restaurant, party_id: int, now_ms: int | None = None) -> Change:
     """The party has finished; its tables go to cleaning."""
-    result = scripts.run("complete", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[party_id, _ttl_ms()])
+    result = lua_scripts.run("complete", restaurant_id=restaurant.id, now_ms=_now(now_ms),
+                             args=[party_id, _ttl_ms(), _retain_ms()])
     return Change(party_id=party_id, table_ids=_ids(result["tables"]), version=result["v"])
 
 
 def table_ready(*, restaurant: Restaurant, table_id: int, now_ms: int | None = None) -> Change:
     """A cleaned table can be offered again."""
-    result = scripts.run("table_ready", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[table_id])
+    result = lua_scripts.run("table_ready", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[table_id])
     return Change(party_id=None, table_ids=(table_id,), version=result["v"])
 
 
 def clear_table(*, restaurant: Restaurant, table_id: int, now_ms: int | None = None) -> Change:
     """Send a free table to cleaning."""
-    result = scripts.run("clear_table", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[table_id])
+    result = lua_scripts.run("clear_table", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[table_id])
     return Change(party_id=None, table_ids=(table_id,), version=result["v"])
 
 
@@ -149,29 +162,30 @@ def notify_again(*, restaurant: Restaurant, party_id: int, extend_minutes: int =
                  now_ms: int | None = None) -> Change:
     """Alert a ready party again; with ``extend_minutes``, also push its deadline back
     (counted from the later of now and the current deadline)."""
-    result = scripts.run("hold", restaurant_id=restaurant.id, now_ms=_now(now_ms),
-                         args=[party_id, int(extend_minutes) * MINUTE_MS])
+    result = lua_scripts.run("hold", restaurant_id=restaurant.id, now_ms=_now(now_ms),
+                             args=[party_id, int(extend_minutes) * MINUTE_MS, _reminder_ms()])
     return Change(party_id=party_id, table_ids=(), version=result["v"], deadline_ms=result["deadline"])
 
 
 def heads_up(*, restaurant: Restaurant, party_id: int, free_at_ms: int, now_ms: int | None = None) -> bool:
     """Tell a waiting party a table it fits should free soon. False if it is no longer waiting."""
-    result = scripts.run("heads_up", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[party_id, free_at_ms])
+    result = lua_scripts.run("heads_up", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[party_id, free_at_ms])
     return not result.get("skipped", False)
 
 
 def fire_due(*, restaurant: Restaurant, now_ms: int | None = None, limit: int = 200) -> TimerRun:
     """Fire this restaurant's timers that are due (each exactly once, whoever calls). The
     answer carries the restaurant's version, so the worker sees changes at no extra cost."""
-    result = scripts.run("fire_due", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[limit, _ttl_ms()])
+    result = lua_scripts.run("fire_due", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[limit, _ttl_ms(), _retain_ms()])
     fired = [FiredTimer(kind=item["kind"], party_id=int(item["id"]), table_ids=_ids(item["tables"]))
              for item in result["fired"] or []]
     return TimerRun(fired=fired, version=int(result["v"]))
 
 
-def status(*, restaurant: Restaurant, party_id: int) -> Party:
-    """One party's state, parties ahead and times. Raises UnknownParty."""
-    result = scripts.run("status", restaurant_id=restaurant.id, now_ms=0, args=[party_id])
+def status(*, restaurant: Restaurant, party_id: int, at_least: int | None = None) -> Party:
+    """One party's state, parties ahead and times. Raises UnknownParty. With ``at_least``
+    (a version the caller has seen), a replica that has caught up may answer."""
+    result = lua_scripts.read("status", restaurant_id=restaurant.id, args=[party_id], at_least=at_least)
     if result.get("missing"):
         raise UnknownParty()
     return Party.from_script(result)
@@ -181,7 +195,7 @@ def find_by_token(*, restaurant: Restaurant, token: str) -> Party:
     """The party behind a personal link. Raises UnknownParty."""
     if not token or len(token) > 64:
         raise UnknownParty()
-    result = scripts.run("find_token", restaurant_id=restaurant.id, now_ms=0, args=[token])
+    result = lua_scripts.run("find_token", restaurant_id=restaurant.id, now_ms=0, args=[token])
     if result.get("missing"):
         raise UnknownParty()
     return Party.from_script(result)
@@ -189,7 +203,7 @@ def find_by_token(*, restaurant: Restaurant, token: str) -> Party:
 
 def find_by_diner(*, restaurant: Restaurant, diner: str) -> Party:
     """The party this browser (its session key) follows here. Raises UnknownParty."""
-    result = scripts.run("find_diner", restaurant_id=restaurant.id, now_ms=0, args=[diner])
+    result = lua_scripts.run("find_diner", restaurant_id=restaurant.id, now_ms=0, args=[diner])
     if result.get("missing"):
         raise UnknownParty()
     return Party.from_script(result)
@@ -199,46 +213,61 @@ def bind_diner(*, restaurant: Restaurant, diner: str, token: str) -> Party:
     """A personal link opened in a browser: it follows that party from now on."""
     if not token or len(token) > 64:
         raise UnknownParty()
-    result = scripts.run("bind", restaurant_id=restaurant.id, now_ms=0, args=[diner, token])
+    result = lua_scripts.run("bind", restaurant_id=restaurant.id, now_ms=0, args=[diner, token])
     if result.get("missing"):
         raise UnknownParty()
     return Party.from_script(result)
 
 
-def snapshot(*, restaurant: Restaurant | int) -> Snapshot:
-    """Everything the host and the estimator need: queues in order, active parties, tables."""
+def snapshot(*, restaurant: Restaurant | int, at_least: int | None = None) -> Snapshot:
+    """Everything the host and the estimator need: queues in order, active parties, tables.
+    Read from a replica when one has caught up to ``at_least`` (by default, the primary's
+    version now); see lua_scripts.read."""
     restaurant_id = restaurant if isinstance(restaurant, int) else restaurant.id
-    result = scripts.run("snapshot", restaurant_id=restaurant_id, now_ms=0)
+    result = lua_scripts.read("snapshot", restaurant_id=restaurant_id, at_least=at_least,
+                              extra_keys=[keys_for(restaurant_id).undo])
     waiting = result["waiting"] or []
     active = result["active"] or []
     tables = result["tables"] or {}
+    undo = result.get("undo") or {}
     return Snapshot(
         version=int(result["v"]),
         waiting=tuple(Party.from_script(p) for p in waiting),
         active=tuple(sorted((Party.from_script(p) for p in active), key=lambda p: p.id)),
         tables={int(tid): TableState.parse(raw) for tid, raw in tables.items()},
         notice=result.get("notice") or "",
+        paused=_paused(result.get("paused")),
+        quote_add=int(result.get("qadd") or 0),
+        undoable=tuple(sorted((Undoable(party_id=int(pid), action=e["op"], name=e.get("n", ""),
+                                        ends_ms=int(e["ends"])) for pid, e in undo.items()),
+                              key=lambda u: -u.ends_ms)),
     )
+
+
+def _paused(value) -> str | None:
+    # A pause without a message is "" (still paused); JSON false means not paused.
+    return None if value is None or value is False else str(value)
 
 
 def summary(*, restaurant: Restaurant) -> Summary:
     """How many parties are waiting and the host's notice: for the join page, whose every
     view would otherwise read the whole line (a snapshot of a line of thousands costs tens
     of milliseconds, and a busy night changes it many times a second)."""
-    result = scripts.run("summary", restaurant_id=restaurant.id, now_ms=0)
-    return Summary(version=int(result["v"]), waiting_count=int(result["waiting"]), notice=result.get("notice") or "")
+    result = lua_scripts.run("summary", restaurant_id=restaurant.id, now_ms=0)
+    return Summary(version=int(result["v"]), waiting_count=int(result["waiting"]), notice=result.get("notice") or "",
+                   paused=_paused(result.get("paused")))
 
 
-def set_quote(*, restaurant: Restaurant, party_id: int, quote: tuple[int, int], now_ms: int | None = None) -> bool:
+def set_quote(*, restaurant: Restaurant, party_id: int, quote: tuple[int, int | None], now_ms: int | None = None) -> bool:
     """Record the quote of a party that joined before its size had one (see quotes.py)."""
-    return bool(scripts.run("set_quote", restaurant_id=restaurant.id, now_ms=_now(now_ms),
-                            args=[party_id, quote[0], quote[1]]))
+    return bool(lua_scripts.run("set_quote", restaurant_id=restaurant.id, now_ms=_now(now_ms),
+                                args=[party_id, quote[0], "" if quote[1] is None else quote[1]]))
 
 
 def announce(*, restaurant: Restaurant, text: str, html: str, now_ms: int | None = None) -> int:
     """Set (or with empty ``text`` clear) the message shown to everyone waiting, and push
     ``html`` to every open diner page as it is. Returns the new version."""
-    result = scripts.run("announce", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[text, html])
+    result = lua_scripts.run("announce", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[text, html])
     return int(result["v"])
 
 
@@ -255,7 +284,7 @@ def ended_records(*, restaurant_id: int, limit: int = 200) -> list[str]:
 def ack_ended(*, restaurant_id: int, records: list[str]) -> int:
     if not records:
         return 0
-    return scripts.run("ack_ended", restaurant_id=restaurant_id, now_ms=0, args=records)
+    return lua_scripts.run("ack_ended", restaurant_id=restaurant_id, now_ms=0, args=records)
 
 
 def decode_record(raw: str | bytes) -> dict:

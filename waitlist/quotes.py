@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 from django.db import close_old_connections
 
+from domain.durations import MINUTE_MS
+from domain.values import COUNTER
 from restaurants.models import Restaurant
-from seating.types import COUNTER
 
-from . import live, queue
+from . import live_view, queue
 from .clock import now_ms
 
 log = logging.getLogger("waitlist.quotes")
@@ -28,7 +29,7 @@ log = logging.getLogger("waitlist.quotes")
 QUOTE_MAX_AGE_MS = 5_000
 # A join records the quote its diner was shown on the form moments before; it only asks
 # for a fresh computation when even that is old (nobody has opened the form for a while).
-JOIN_QUOTE_MAX_AGE_MS = 60_000
+JOIN_QUOTE_MAX_AGE_MS = MINUTE_MS
 
 
 @dataclass
@@ -38,6 +39,9 @@ class Quotes:
     updated_at: object  # the restaurant row's, so an admin change recomputes
     by_party: dict[tuple[int, str], tuple[int, int] | None] = field(default_factory=dict)
     rows: list[tuple[str, int, tuple[int, int] | None]] = field(default_factory=list)
+    # The same, as the join page draws it (wait_table), made once per computation.
+    preferences: list[str] = field(default_factory=list)
+    table: list["WaitRow"] = field(default_factory=list)
 
     def known(self, size: int, preference: str) -> tuple[bool, tuple[int, int] | None]:
         key = (size, preference)
@@ -50,23 +54,41 @@ _pending: set[int] = set()
 _lock = threading.Lock()
 
 
-def display_sizes(view: live.LiveView) -> list[tuple[str, int]]:
-    """For the join page: a couple and the largest party each kind of seating takes (the
-    whole counter is the largest counter party)."""
+def display_sizes(view: live_view.LiveView) -> list[tuple[str, int]]:
+    """For the join page: every size the restaurant seats, for each kind of seating (the
+    counter seats up to all its seats side by side), so a party of any size sees its wait
+    before it joins."""
     counter_seats = sum(1 for u in view.layout.units if u.kind == COUNTER)
     rows = []
     for preference in view.layout.preferences:
         largest = view.restaurant.max_party_size
         if preference == COUNTER:
             largest = min(largest, counter_seats)
-        rows += [(preference, size) for size in sorted({min(2, largest), largest})]
+        rows += [(preference, size) for size in range(1, largest + 1)]
     return rows
+
+
+@dataclass(frozen=True)
+class WaitRow:
+    """One party size of the join page's table: its wait for each seating, in the order
+    of ``preferences`` (``offered`` False where that seating cannot take the size)."""
+    size: int
+    cells: tuple[tuple[str, bool, tuple[int, int] | None], ...]  # (preference, offered, wait)
+
+
+def wait_table(rows: list[tuple[str, int, tuple[int, int] | None]]) -> tuple[list[str], list[WaitRow]]:
+    """The quotes as a table: seatings across, sizes down."""
+    preferences = list(dict.fromkeys(preference for preference, _, _ in rows))
+    known = {(preference, size): wait for preference, size, wait in rows}
+    sizes = sorted({size for _, size, _ in rows})
+    return preferences, [WaitRow(size=size, cells=tuple((p, (p, size) in known, known.get((p, size)))
+                                                        for p in preferences)) for size in sizes]
 
 
 def compute(restaurant: Restaurant, extra: tuple[int, str] | None = None, *, version: int | None = None) -> Quotes:
     if version is None:
         version = queue.version(restaurant_id=restaurant.id)
-    view = live.view(restaurant, min_version=version)
+    view = live_view.view(restaurant, min_version=version)
     previous = _quotes.get(restaurant.id)
     wanted = display_sizes(view)
     # Sizes asked for by joins since the last computation stay in the set.
@@ -76,8 +98,10 @@ def compute(restaurant: Restaurant, extra: tuple[int, str] | None = None, *, ver
     if extra:
         keys.add(extra)
     by_party = {key: view.new_party_quote(*key) for key in sorted(keys)}
+    rows = [(preference, size, by_party[(size, preference)]) for preference, size in wanted]
+    preferences, table = wait_table(rows)
     result = Quotes(built_ms=now_ms(), version=view.version, updated_at=restaurant.updated_at, by_party=by_party,
-                    rows=[(preference, size, by_party[(size, preference)]) for preference, size in wanted])
+                    rows=rows, preferences=preferences, table=table)
     _quotes[restaurant.id] = result
     return result
 
@@ -91,6 +115,16 @@ def current(restaurant: Restaurant, *, max_age_ms: int | None = None) -> Quotes:
     if now_ms() - cached.built_ms > (QUOTE_MAX_AGE_MS if max_age_ms is None else max_age_ms):
         _later(restaurant)
     return cached
+
+
+def available(restaurant: Restaurant) -> Quotes | None:
+    """The quotes already computed, at once and never computing (for the event loop): a
+    missing or old set is computed in the background for the next look."""
+    cached = _quotes.get(restaurant.id)
+    if cached is None or cached.updated_at != restaurant.updated_at or \
+            now_ms() - cached.built_ms > QUOTE_MAX_AGE_MS:
+        _later(restaurant)
+    return cached if cached is not None and cached.updated_at == restaurant.updated_at else None
 
 
 def record_later(restaurant: Restaurant, party_id: int, size: int, preference: str) -> None:

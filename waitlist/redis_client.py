@@ -1,12 +1,14 @@
 """Connections to Redis for the live queue and the event listener.
 
 One place decides between a plain server, Sentinel and Cluster, so the rest of the code
-never knows which it talks to.
+never knows which it talks to; and which replica, if any, a read may go to
+(``replica``; lua_scripts.read decides whether its answer is recent enough).
 """
 
 import socket
 import struct
 import threading
+import time
 
 import redis
 from django.conf import settings
@@ -40,11 +42,16 @@ def _options() -> dict:
 class KernelTimeoutConnection(redis.Connection):
     """A connection whose read and write timeouts are kept by the kernel (SO_RCVTIMEO,
     SO_SNDTIMEO) instead of by Python. A Python socket timeout makes every send and every
-    receive a poll() first, and each extra call hands the GIL to another thread and back:
-    on a busy server that costs more than the command itself (benchmarks/http_join.py).
+    receive a poll() first, and each extra call hands the GIL to another thread and back.
     A server that stops answering still fails the call after the same time: the kernel's
     EAGAIN becomes the TimeoutError Python's timeout would have raised, which the outage
-    middleware turns into the friendly 503 page."""
+    middleware turns into the friendly 503 page.
+
+    This steps past redis-py's public API (it overrides ``_connect`` to set the options on
+    the new socket); with ``execute`` below it is worth it: ``make bench`` (redis_calls)
+    measured about 40 µs of CPU per script call against 90 µs through redis-py's public
+    client, from four page threads. tests/test_redis_lane.py and the SIGSTOP test in
+    tests/test_faults_redis.py fail if an upgrade changes what this relies on."""
 
     def __init__(self, *args, kernel_timeout: float, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,6 +106,67 @@ def get_redis():
     return _client
 
 
+# How long a replica that failed a read is left alone before it is tried again.
+REPLICA_RETRY_SECONDS = 5.0
+
+
+class _Replicas:
+    """The replicas reads may go to, taken in turn; one that failed is skipped for a while
+    (its reads go to the primary meanwhile)."""
+
+    def __init__(self, clients: list) -> None:
+        self.clients = clients
+        self.turn = 0
+        self.away_until = [0.0] * len(clients)
+
+    def pick(self):
+        now = time.monotonic()
+        for _ in range(len(self.clients)):
+            index = self.turn % len(self.clients)
+            self.turn += 1
+            if self.away_until[index] <= now:
+                return self.clients[index]
+        return None
+
+    def failed(self, client) -> None:
+        if client in self.clients:  # not a client of before a reset_redis()
+            self.away_until[self.clients.index(client)] = time.monotonic() + REPLICA_RETRY_SECONDS
+
+
+_replicas: _Replicas | None = None
+
+
+def _build_replicas() -> _Replicas:
+    if settings.REDIS_SENTINELS and settings.REDIS_SENTINEL_REPLICA_READS:
+        from redis.sentinel import Sentinel
+
+        # One client over Sentinel's healthy replicas: redis-py rotates through them and
+        # asks Sentinel again when they change.
+        sentinel = Sentinel(settings.REDIS_SENTINELS, socket_timeout=settings.REDIS_SOCKET_TIMEOUT)
+        return _Replicas([sentinel.slave_for(settings.REDIS_SENTINEL_MASTER, **_options())])
+    if settings.REDIS_CLUSTER:
+        return _Replicas([])  # a cluster's replicas are not read from (docs/scaling.md)
+    options = {**_options(), "socket_timeout": None, "connection_class": KernelTimeoutConnection,
+               "kernel_timeout": settings.REDIS_SOCKET_TIMEOUT}
+    return _Replicas([redis.Redis.from_url(url, **options) for url in settings.REDIS_REPLICA_URLS])
+
+
+def replica():
+    """A replica to read from now, or None (none configured, or every one away)."""
+    global _replicas
+    if _replicas is None:
+        with _lock:
+            if _replicas is None:
+                _replicas = _build_replicas()
+    return _replicas.pick() if _replicas.clients else None
+
+
+def replica_failed(client) -> None:
+    """A read from ``client`` failed: leave it alone for REPLICA_RETRY_SECONDS."""
+    if _replicas is not None:
+        _replicas.failed(client)
+
+
 class _Lane(threading.local):
     """This thread's own connection, and the client it was made for."""
     client = None
@@ -115,13 +183,12 @@ def execute(client, *args):
     Why not ``client.execute_command``: around the same round trip, redis-py takes a
     connection from its pool under a lock, asks the kernel whether the connection holds
     stale data (a poll() that hands the GIL to another thread and back), checks deprecated
-    arguments and counts pool states: a script call cost about 75 µs of CPU that way against
-    45 µs this way (measured on the machines here), on the busiest path of the night, the
-    join, and the poll() was one more hand-over of the GIL under load. A connection no
-    other thread touches cannot hold another command's reply: every failure between
-    sending and reading disconnects it, as redis-py does. Failed connections are retried as
-    the client's own retry policy says (reconnect on a connection error; never after a
-    timeout, when the command may have run).
+    arguments and counts pool states, on the busiest path of the night, the join. ``make
+    bench`` (redis_calls) keeps the difference measured (see KernelTimeoutConnection). A
+    connection no other thread touches cannot hold another command's reply: every failure
+    between sending and reading disconnects it, as redis-py does. Failed connections are
+    retried as the client's own retry policy says (reconnect on a connection error; never
+    after a timeout, when the command may have run).
 
     Sentinel and Cluster clients route commands themselves: they keep their own path.
     """
@@ -154,8 +221,8 @@ def _round_trip(connection, args):
 
 
 def reset_redis() -> None:
-    """Forget the client, for tests that point the process at another server."""
-    global _client
+    """Forget the clients, for tests that point the process at other servers."""
+    global _client, _replicas
     with _lock:
         if _lane.connection is not None:
             _lane.connection.disconnect()
@@ -166,6 +233,12 @@ def reset_redis() -> None:
             except Exception:  # a client to a dead server may fail to close; it is dropped anyway
                 pass
         _client = None
+        for client in _replicas.clients if _replicas is not None else ():
+            try:
+                client.close()
+            except Exception:  # as above
+                pass
+        _replicas = None
 
 
 def build_async_client():

@@ -1,18 +1,15 @@
-"""Server-Sent Events: one pub/sub listener per server process, fanning out to its streams.
+"""Server-Sent Events: what one open stream sends. The bus (waitlist/bus.py) wakes a
+stream when its restaurant changed; the stream renders its fragments from the restaurant's
+``LiveView`` and sends those that changed. Fragments that are the same for every stream of
+a restaurant (the join page's) are rendered once per change, for all of them.
 
-Every Lua script publishes "restaurant changed" on django-eventstream's bus. The ``Bus``
-here receives it, rebuilds that restaurant's ``LiveView`` once (one snapshot, one estimate)
-and wakes the local streams through django-eventstream's listener manager; each stream
-renders only its own fragment and sends it if it changed.
-
-django-eventstream's own Redis listener stops for good when Redis is away for long (its
-task dies and nothing restarts it). This one reconnects with backoff and, once back,
-refreshes every restaurant that has open streams, so pages catch up on their own.
+A stream is planned by a view like any page (Django's whole middleware stack: session, user,
+CSRF, language), which returns a ``StreamResponse`` carrying the ``Plan``; the ASGI router
+(config/asgi.py) then serves the plan on the event loop, with no thread per open stream.
 """
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,189 +17,87 @@ from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.http import StreamingHttpResponse
-from django_eventstream.event import Event
-from django_eventstream.utils import sse_encode_event
-from django_eventstream.views import Listener, get_listener_manager
+from django.utils import translation
 
 from restaurants.models import Restaurant
 
-from . import live, queue
-from .events import BUS, host_channel, restaurant_channel, restaurant_id_from_channel
-from .redis_client import build_async_client
+from . import live_view, queue
+from .bus import CHANGED, Listener, bus, hub
+from .eventstream import encode
 
 log = logging.getLogger("waitlist.stream")
 
 KEEPALIVE_SECONDS = 15
-PING_SECONDS = 5
 RETRY_MS = 2000
-ESTIMATE_EVERY_SECONDS = 2.0
-# On a busy night changes arrive faster than a thousand streams can be written to; those
-# within this interval are sent together (places stay well under a second late).
-MIN_REFRESH_SECONDS = 0.25
 # Sent first: some proxies hold back the start of a response until it has some size.
 PADDING = ":" + " " * 2048 + "\n\n"
+# The event that tells an idle page its stream is over (the page closes it: sse-close).
+IDLE = "idle"
 
 
-class Bus:
-    def __init__(self) -> None:
-        self.task: asyncio.Task | None = None
-        self.connected = False
-        self.lost = False
-        self.refreshing: set[int] = set()
-        self.dirty: set[int] = set()
-        self.estimated_at: dict[int, float] = {}
+Render = Callable[[live_view.LiveView], dict[str, str]]
 
-    def ensure_started(self) -> None:
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self.run())
-
-    async def run(self) -> None:
-        backoff = 0.2
-        while True:
-            client = None
-            try:
-                client = build_async_client()
-                pubsub = client.pubsub()
-                await pubsub.subscribe(BUS)
-                self.connected = True
-                backoff = 0.2
-                if self.lost:
-                    log.info("pub/sub listener reconnected; refreshing open restaurants")
-                    self.lost = False
-                    for restaurant_id in self.watched():
-                        self.schedule(restaurant_id)
-                while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=PING_SECONDS)
-                    if message is None:
-                        await pubsub.ping()  # a half-open connection fails here instead of idling forever
-                    elif message.get("type") == "message":
-                        self.on_message(message["data"])
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # any failure of the connection: retry; never die silently
-                self.connected = False
-                self.lost = True
-                log.warning("pub/sub listener lost Redis (%s: %s); retrying in %.1fs",
-                            exc.__class__.__name__, exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 3.0)
-            finally:
-                if client is not None:
-                    try:
-                        await client.aclose()
-                    except Exception:  # closing a client of a dead server may fail too
-                        pass
-
-    def watched(self) -> set[int]:
-        channels = list(get_listener_manager().listeners_by_channel)
-        return {rid for rid in map(restaurant_id_from_channel, channels) if rid is not None}
-
-    def on_message(self, raw) -> None:
-        try:
-            message = json.loads(raw)
-            channel, kind = message["channel"], message["event_type"]
-        except (ValueError, KeyError, TypeError):
-            return
-        restaurant_id = restaurant_id_from_channel(channel)
-        if restaurant_id is None or restaurant_id not in self.watched():
-            return
-        if kind != "changed":
-            # Same HTML for everyone (an announcement): forwarded as it is, no rendering.
-            get_listener_manager().add_to_queues(channel, Event(channel, kind, message.get("data") or ""))
-        self.schedule(restaurant_id)
-
-    def schedule(self, restaurant_id: int) -> None:
-        """Coalesce: while a refresh runs, further changes make it run once more after."""
-        if restaurant_id in self.refreshing:
-            self.dirty.add(restaurant_id)
-            return
-        self.refreshing.add(restaurant_id)
-        asyncio.get_running_loop().create_task(self.refresh(restaurant_id))
-
-    async def refresh(self, restaurant_id: int) -> None:
-        """Places first, estimates after: every stream gets its new place as soon as the
-        snapshot is read, and its new estimate once the simulation for the whole queue is
-        done. While further changes are already waiting, the simulation waits for them,
-        but never more than ESTIMATE_EVERY_SECONDS, so a busy night still gets estimates.
-        Rounds start at most every MIN_REFRESH_SECONDS; changes in between coalesce."""
-        last_round = 0.0
-        try:
-            while True:
-                await asyncio.sleep(max(0.0, MIN_REFRESH_SECONDS - (time.monotonic() - last_round)))
-                last_round = time.monotonic()
-                self.dirty.discard(restaurant_id)
-                try:
-                    restaurant = await sync_to_async(_rebuild, thread_sensitive=False)(restaurant_id)
-                    wake(restaurant_id)
-                    overdue = time.monotonic() - self.estimated_at.get(restaurant_id, 0) > ESTIMATE_EVERY_SECONDS
-                    if restaurant_id not in self.dirty or overdue:
-                        await sync_to_async(live.with_estimates, thread_sensitive=False)(restaurant)
-                        self.estimated_at[restaurant_id] = time.monotonic()
-                        wake(restaurant_id)
-                except Exception as exc:  # Redis or the database away: the listener loop notices
-                    log.warning("refresh of restaurant %s failed: %s", restaurant_id, exc.__class__.__name__)
-                    return
-                if restaurant_id not in self.dirty:
-                    return
-        finally:
-            self.refreshing.discard(restaurant_id)
-
-
-def _rebuild(restaurant_id: int) -> Restaurant:
-    restaurant = Restaurant.objects.get(pk=restaurant_id)
-    live.refresh(restaurant, estimate=False)
-    return restaurant
-
-
-def wake(restaurant_id: int) -> None:
-    manager = get_listener_manager()
-    for channel in (restaurant_channel(restaurant_id), host_channel(restaurant_id)):
-        manager.add_to_queues(channel, Event(channel, "changed", ""))
-
-
-bus = Bus()
-
-Render = Callable[[live.LiveView], dict[str, str]]
-
-HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
-           (b"x-accel-buffering", b"no"), (b"x-content-type-options", b"nosniff")]
+HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 @dataclass
 class Plan:
-    """What one stream will send, decided by a view before the first byte (restaurant,
-    rights, which party), so that serving it needs no request, session or thread."""
+    """What one stream will send, decided by its view before the first byte (restaurant,
+    rights, which party, language), so that serving it needs no request and no thread.
+    ``still_allowed``, when given, is asked every ``recheck_seconds`` (in a thread): once it
+    says no, the stream ends."""
 
     restaurant: Restaurant
     channel: str
     render: Render
     min_version: int | None = None
+    language: str | None = None
+    still_allowed: Callable[[], bool] | None = None
+    recheck_seconds: float = 5.0
+    # The same fragments for every stream of the restaurant in this language (the join
+    # page's): rendered once per view for all of them, encoded once, sent as they are.
+    shared: bool = False
+    # For a public stream: the client address it counts against, and after how long it
+    # ends (``idle`` renders what the page shows then).
+    address: str = ""
+    idle_seconds: float | None = None
+    idle: Callable[[], str] | None = None
+    # Told of changes at most this often (the join page's wait needs no instant news), all
+    # such streams of the restaurant at once (waitlist/bus.py: Hub.deliver).
+    every_seconds: float | None = None
 
     def body(self) -> AsyncIterator[str]:
-        return stream(restaurant=self.restaurant, channel=self.channel, render=self.render,
-                      min_version=self.min_version)
-
-    def response(self) -> StreamingHttpResponse:
-        """As a Django response (for the test client and any non-ASGI server)."""
-        response = StreamingHttpResponse(self.body(), content_type="text/event-stream")
-        for name, value in HEADERS[1:]:
-            response[name.decode()] = value.decode()
-        return response
+        return stream(self)
 
 
-async def serve(plan: Plan, receive, send) -> None:
-    """Send ``plan``'s stream over ASGI until the client goes away. One task pumps the
-    stream, another waits for the disconnect and cancels it: no task per chunk."""
-    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+class StreamResponse(StreamingHttpResponse):
+    """What a stream view returns. Under the project's ASGI router the plan is served on the
+    event loop (config/asgi.py); anywhere else (Django's test client, another server) the
+    body is iterated as any streaming response."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__(plan.body(), content_type="text/event-stream")
+        self.plan = plan
+        for name, value in HEADERS.items():
+            self[name] = value
+
+
+async def serve(plan: Plan, start: dict, receive, send) -> None:
+    """Send ``plan``'s stream over ASGI until the client goes away, after ``start`` (the
+    http.response.start message Django's answer made: status, headers, cookies). One task
+    pumps the stream, another waits for the disconnect and cancels it."""
+    await send(start)
 
     async def pump() -> None:
         async for chunk in plan.body():
             await send({"type": "http.response.body", "body": chunk.encode(), "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     pumping = asyncio.ensure_future(pump())
 
     async def watch() -> None:
-        await _disconnected(receive)
+        while (await receive())["type"] != "http.disconnect":
+            pass
         pumping.cancel()
 
     watcher = asyncio.ensure_future(watch())
@@ -214,60 +109,130 @@ async def serve(plan: Plan, receive, send) -> None:
         pumping.cancel()
 
 
-async def _disconnected(receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
-async def stream(*, restaurant: Restaurant, channel: str, render: Render,
-                 min_version: int | None = None) -> AsyncIterator[str]:
+async def stream(plan: Plan) -> AsyncIterator[str]:
     """An SSE body: the full state at once (so a reconnect never leaves a page stale), then
-    each changed fragment as the restaurant changes. ``render`` maps a view to
+    each changed fragment as the restaurant changes. ``plan.render`` maps a view to
     {event name: html}; only fragments that differ from the last sent are sent again.
-    The first view is at least ``min_version`` (read from Redis when not given)."""
-    listener = Listener()
-    listener.channels = {channel}
-    listener.assign_loop()
-    manager = get_listener_manager()
-    manager.add_listener(listener)
+    The first view is at least ``plan.min_version`` (read from Redis when not given)."""
+    restaurant = plan.restaurant
+    listener = Listener(plan.channel, every=plan.every_seconds)
+    hub.add(listener)
     bus.ensure_started()
+    rights = Rights(plan)
     sent: dict[str, str] = {}
+    if plan.address:
+        hub.open_public(plan.address)
+    ends_at = time.monotonic() + plan.idle_seconds if plan.idle_seconds else float("inf")
+    # Once for the stream's whole life: the task serving it has a context of its own, so the
+    # language stays its own however many streams the event loop runs.
+    if plan.language:
+        translation.activate(plan.language)
     try:
         yield PADDING + f"retry: {RETRY_MS}\n\n"
+        min_version = plan.min_version
         if min_version is None:
             min_version = await sync_to_async(queue.version, thread_sensitive=False)(restaurant_id=restaurant.id)
-        current = await sync_to_async(live.view, thread_sensitive=False)(restaurant, min_version=min_version)
-        yield await _encode(render, current, sent)
+        current = await sync_to_async(live_view.view, thread_sensitive=False)(restaurant, min_version=min_version)
+        yield await _encode(plan, current, sent)
+        keepalive_at, stale = time.monotonic() + KEEPALIVE_SECONDS, False
         while True:
+            due = min(keepalive_at, rights.due_at, ends_at)
+            if time.monotonic() >= ends_at:
+                yield encode(IDLE, plan.idle() if plan.idle else "")
+                return
             try:
-                await asyncio.wait_for(listener.aevent.wait(), KEEPALIVE_SECONDS)
+                # asyncio.timeout, not wait_for: no task made for each wait of each stream.
+                async with asyncio.timeout(max(0.0, due - time.monotonic())):
+                    await listener.wake.wait()
             except TimeoutError:
-                yield "event: keep-alive\ndata:\n\n"
+                body = ""
+                if time.monotonic() >= rights.due_at:
+                    if not await rights.check():
+                        return
+                    if stale and rights.verified:  # rights confirmed again: catch up at once
+                        stale, body = False, await _encode(plan, live_view.cached(restaurant.id) or current, {})
+                if not body and time.monotonic() >= keepalive_at:
+                    body = "event: keep-alive\ndata:\n\n"
+                if body:
+                    keepalive_at = time.monotonic() + KEEPALIVE_SECONDS
+                    yield body
                 continue
-            with manager.lock:
-                listener.aevent.clear()
-                items, listener.channel_items = listener.channel_items, {}
-                overflow, listener.overflow = listener.overflow, False
+            pending, overflow = listener.take()
+            if not rights.verified:
+                stale = True  # nothing goes out until a check says this browser may see it
+                continue
             body = ""
-            for event in (e for events in items.values() for e in events if e.type != "changed"):
-                sent[event.type] = event.data
-                body += sse_encode_event(event.type, event.data)
-            if overflow or any(e.type == "changed" for events in items.values() for e in events):
-                current = live.cached(restaurant.id) or current
-                body += await _encode(render, current, sent)
+            for event, data in pending:
+                if event != CHANGED:
+                    sent[event] = data
+                    body += encode(event, data)
+            if overflow or any(event == CHANGED for event, _ in pending):
+                current = live_view.cached(restaurant.id) or current
+                body += await _encode(plan, current, sent)
             if body:
+                keepalive_at = time.monotonic() + KEEPALIVE_SECONDS
                 yield body
     finally:
-        manager.remove_listener(listener)
+        hub.remove(listener)
+        if plan.address:
+            hub.close_public(plan.address)
 
 
-async def _encode(render: Render, current: live.LiveView, sent: dict[str, str]) -> str:
-    fragments = render(current)
+class Rights:
+    """A stream's standing, for plans with ``still_allowed``: asked every
+    ``recheck_seconds``. A no ends the stream; while the question cannot be answered (Redis
+    or the database away), nothing is sent and it is asked again every second."""
+
+    RETRY_SECONDS = 1.0
+
+    def __init__(self, plan: Plan) -> None:
+        self.ask = plan.still_allowed
+        self.every = plan.recheck_seconds
+        self.due_at = time.monotonic() + self.every if self.ask is not None else float("inf")
+        self.verified = True
+
+    async def check(self) -> bool:
+        """False when the stream must end."""
+        try:
+            allowed = bool(await sync_to_async(self.ask, thread_sensitive=False)())
+        except Exception as exc:  # cannot tell: send nothing until it can
+            if self.verified:
+                log.warning("stream rights check failed (%s); holding the stream", exc.__class__.__name__)
+            self.verified, self.due_at = False, time.monotonic() + self.RETRY_SECONDS
+            return True
+        self.verified, self.due_at = allowed, time.monotonic() + self.every
+        return allowed
+
+
+# Fragments shared by every stream of a restaurant and language: (the view they were
+# rendered from, {name: (html, encoded event)}). Only the event loop's thread uses it.
+_shared: dict[tuple, tuple[object, dict[str, tuple[str, str]]]] = {}
+
+
+async def _encode(plan: Plan, current: live_view.LiveView, sent: dict[str, str]) -> str:
+    if plan.shared:
+        return _encode_shared(plan, current, sent)
+    fragments = plan.render(current)
     if asyncio.iscoroutine(fragments):
         fragments = await fragments
     body = ""
     for name, html in fragments.items():
         if sent.get(name) != html:
             sent[name] = html
-            body += sse_encode_event(name, html)
+            body += encode(name, html)
+    return body
+
+
+def _encode_shared(plan: Plan, current: live_view.LiveView, sent: dict[str, str]) -> str:
+    key = (plan.channel, plan.language)
+    entry = _shared.get(key)
+    if entry is None or entry[0] is not current:
+        entry = (current, {name: (html, encode(name, html)) for name, html in plan.render(current).items()})
+        _shared[key] = entry
+    body = ""
+    for name, (html, event) in entry[1].items():
+        previous = sent.get(name)
+        if previous is not html and previous != html:
+            sent[name] = html
+            body += event
     return body

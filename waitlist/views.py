@@ -9,30 +9,41 @@ import uuid
 from functools import lru_cache
 
 from asgiref.sync import sync_to_async
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.links import absolute_url
-from restaurants import lookup
-from restaurants.layout import layout_for
+from domain.values import DINING
+from restaurants import caches
 from restaurants.models import Restaurant
+from waitlist.links import absolute_url
 
-from . import diners, live, queue, quotes
+from . import contacts, diners, live_view, queue, quotes
+from .bus import hub
 from .errors import NotReady, RestaurantClosed, UnknownParty, WaitlistError
 from .events import restaurant_channel
-from .forms import JoinForm, quick_clean
-from .presenters import render_notice, render_place, render_status, status_context, status_json, status_key
-from .stream import Plan
-from .types import DINING
+from .forms import JoinForm
+from .presenters import (
+    channels_context,
+    render_notice,
+    render_place,
+    render_status,
+    status_context,
+    status_json,
+    status_key,
+)
+from .stream import Plan, StreamResponse
 
 
-def _restaurant(slug) -> Restaurant:
-    restaurant = lookup.by_slug(slug)
+def restaurant_or_404(slug) -> Restaurant:
+    restaurant = caches.restaurant(slug)
     if restaurant is None:
         raise Http404(_("Unknown restaurant."))
     return restaurant
@@ -49,7 +60,7 @@ def _page_url(slug: str) -> str:
 
 
 def _join_page(request, restaurant, form=None, *, error=None, status=200):
-    layout = layout_for(restaurant)
+    layout = caches.layout(restaurant)
     if form is None:
         form = JoinForm(restaurant=restaurant, preferences=layout.preferences,
                         initial={"request_id": uuid.uuid4().hex, "size": 2})
@@ -58,19 +69,24 @@ def _join_page(request, restaurant, form=None, *, error=None, status=200):
     # kept current while it serves open streams, and a snapshot of a long line is costly.
     summary = queue.summary(restaurant=restaurant)
     if _wants_json(request):
-        return JsonResponse({"state": None, "open": restaurant.is_open, "error": error and str(error),
+        return JsonResponse({"state": None, "open": restaurant.is_open, "paused": summary.paused,
+                             "error": error and str(error),
                              "errors": form.errors.get_json_data() if form.is_bound else {},
                              "parties_waiting": summary.waiting_count,
                              "current_wait": [{"preference": p, "size": s, "low": w and w[0], "high": w and w[1]}
                                               for p, s, w in current.rows]}, status=status)
     return render(request, "waitlist/join.html", {
         "restaurant": restaurant, "form": form, "error": error, "waiting_count": summary.waiting_count,
-        "waits": current.rows if restaurant.is_open else [], "notice": summary.notice,
+        # No wait is quoted while joins are paused: nobody can join to have it.
+        "waits": current.table if restaurant.is_open and summary.paused is None else [],
+        "wait_preferences": current.preferences,
+        "notice": summary.notice, "paused": summary.paused,
     }, status=status)
 
 
-def _status_page(request, restaurant, party, *, error=None, status=200):
-    current = live.view(restaurant, min_version=party.version)
+def status_page(request, restaurant, party, *, error=None, status=200, channel_error="", channel_field=""):
+    """The party's live status page (or its JSON), with an error to show when given."""
+    current = live_view.view(restaurant, min_version=party.version)
     view = current.diner(party)
     if _wants_json(request):
         body = status_json(view)
@@ -81,6 +97,7 @@ def _status_page(request, restaurant, party, *, error=None, status=200):
     link = absolute_url(request, path)
     context = status_context(restaurant=restaurant, view=view, csrf_token=get_token(request))
     context.update({"error": error, "personal_link": link, "qr_svg": _qr(link), "notice": current.snapshot.notice})
+    context.update(channels_context(restaurant, view.party, error=channel_error, field=channel_field))
     return render(request, "waitlist/status.html", context, status=status)
 
 
@@ -90,10 +107,10 @@ def _qr(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=5, dark="#111", light="#fff", title=_("Your personal link"))
 
 
-@require_GET
+@require_safe
 @never_cache
 def page(request, slug):
-    restaurant = _restaurant(slug)
+    restaurant = restaurant_or_404(slug)
     party = diners.current_party(request, restaurant)
     if party is None or (not party.is_active and request.GET.get("new")):
         # This browser's id now, with the form: a double-submitted form (a second POST
@@ -101,43 +118,41 @@ def page(request, slug):
         # request id makes one party.
         diners.browser_key(request)
         return _join_page(request, restaurant)
-    return _status_page(request, restaurant, party)
+    return status_page(request, restaurant, party)
 
 
 @require_POST
 def join(request, slug):
-    restaurant = _restaurant(slug)
-    preferences = layout_for(restaurant).preferences
+    restaurant = restaurant_or_404(slug)
+    form = JoinForm(request.POST, restaurant=restaurant, preferences=caches.layout(restaurant).preferences)
     if not restaurant.is_open:
-        form = JoinForm(request.POST, restaurant=restaurant, preferences=preferences)
         return _join_page(request, restaurant, form, error=RestaurantClosed.message, status=409)
-    data = quick_clean(request.POST, restaurant=restaurant, preferences=preferences)
-    if data is None:
-        form = JoinForm(request.POST, restaurant=restaurant, preferences=preferences)
-        if not form.is_valid():
-            return _join_page(request, restaurant, form, status=400)
-        data = form.cleaned_data
+    if not form.is_valid():
+        return _join_page(request, restaurant, form, status=400)
+    data = form.cleaned_data
     known, quote = quotes.current(restaurant, max_age_ms=quotes.JOIN_QUOTE_MAX_AGE_MS).known(
         data["size"], data["preference"])
     try:
         result = queue.join(restaurant=restaurant, name=data["name"], size=data["size"],
                             preference=data["preference"], diner=diners.browser_key(request),
                             request_id=data["request_id"] or uuid.uuid4().hex, quote=quote,
-                            client=request.META.get("REMOTE_ADDR", ""))
+                            client=request.META.get("REMOTE_ADDR", ""), language=get_language(),
+                            phone=data.get("phone", ""), email=data.get("email", ""))
     except WaitlistError as exc:
-        form = JoinForm(request.POST, restaurant=restaurant, preferences=preferences)
         return _join_page(request, restaurant, form, error=exc.message, status=exc.status)
+    if result.created and data.get("phone"):
+        contacts.remember_phone(data["phone"], restaurant_id=restaurant.id, party_id=result.party_id)
     if result.created and not known:
         quotes.record_later(restaurant, result.party_id, data["size"], data["preference"])
     if _wants_json(request):
-        party = queue.status(restaurant=restaurant, party_id=result.party_id)
-        return _status_page(request, restaurant, party, status=201 if result.created else 200)
+        party = queue.status(restaurant=restaurant, party_id=result.party_id, at_least=result.version)
+        return status_page(request, restaurant, party, status=201 if result.created else 200)
     return HttpResponseRedirect(_page_url(slug), status=303)
 
 
 def _act(request, slug, action):
     """Run ``action(restaurant, party)`` for this browser's party, then show its status."""
-    restaurant = _restaurant(slug)
+    restaurant = restaurant_or_404(slug)
     party = diners.current_party(request, restaurant)
     if party is None:
         if _wants_json(request):
@@ -146,12 +161,12 @@ def _act(request, slug, action):
     try:
         response = action(restaurant, party)
     except WaitlistError as exc:
-        return _status_page(request, restaurant, diners.current_party(request, restaurant) or party,
+        return status_page(request, restaurant, diners.current_party(request, restaurant) or party,
                             error=exc.message, status=exc.status)
     if response is not None:
         return response
     if _wants_json(request):
-        return _status_page(request, restaurant, queue.status(restaurant=restaurant, party_id=party.id))
+        return status_page(request, restaurant, queue.status(restaurant=restaurant, party_id=party.id))
     return HttpResponseRedirect(_page_url(slug), status=303)
 
 
@@ -171,7 +186,7 @@ def checkin(request, slug):
 @require_POST
 def leave(request, slug):
     def action(restaurant, party):
-        if not party.is_active or party.state == "dining":
+        if not party.is_active or party.state == DINING:
             raise WaitlistError(_("You are no longer on the waitlist."))
         # One tap plus a confirm: with JavaScript the browser asks and sends confirm=yes;
         # without it, this page asks.
@@ -183,10 +198,23 @@ def leave(request, slug):
     return _act(request, slug, action)
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def personal_link(request, slug, token):
-    """Open a party's status in any browser: binds this session to the party."""
-    restaurant = _restaurant(slug)
+    """Open a party's status in any browser: this browser follows that party from now on.
+    A browser that follows an active party of its own here is asked first which to follow
+    (a POST of its answer), so that opening someone else's link does not orphan its own."""
+    restaurant = restaurant_or_404(slug)
+    try:
+        linked = queue.find_by_token(restaurant=restaurant, token=token)
+    except UnknownParty:
+        raise Http404(_("This waitlist link is not valid or has expired.")) from None
+    own = diners.current_party(request, restaurant)
+    asking = own is not None and own.is_active and own.id != linked.id
+    if request.method == "POST":
+        if request.POST.get("follow") != "linked":
+            return HttpResponseRedirect(_page_url(slug), status=303)
+    elif asking:
+        return render(request, "waitlist/which_party.html", {"restaurant": restaurant, "own": own, "linked": linked})
     try:
         diners.follow(request, restaurant, token)
     except UnknownParty:
@@ -194,24 +222,37 @@ def personal_link(request, slug, token):
     return HttpResponseRedirect(_page_url(slug), status=303)
 
 
-def stream_plan(request, slug) -> Plan:
+@require_safe
+def short_link(request, restaurant_id, token):
+    """The personal link as texts carry it (short enough for one SMS): to the full one."""
+    restaurant = Restaurant.objects.filter(pk=restaurant_id).first()
+    if restaurant is None:
+        raise Http404(_("This waitlist link is not valid or has expired."))
+    return HttpResponseRedirect(reverse("waitlist:link", args=[restaurant.slug, token]), status=303)
+
+
+@require_safe
+def events(request, slug):
     """This browser's own status as SSE. The party comes from the session, never from the
     request, so a client cannot listen to another party. Without a party: the public
-    aggregates of the join page. (Served by config/asgi.py without a thread per stream;
-    ``events`` below serves the same through Django.)"""
-    restaurant = _restaurant(slug)
+    aggregates of the join page. (The stream itself is served on the event loop:
+    waitlist/stream.py.)"""
+    restaurant = restaurant_or_404(slug)
     party = diners.current_party(request, restaurant)
-    csrf_token = get_token(request)
+    channel, language = restaurant_channel(restaurant.id), get_language()
     if party is None:
-        return Plan(restaurant=restaurant, channel=restaurant_channel(restaurant.id),
-                    render=_public_renderer(restaurant))
-    return Plan(restaurant=restaurant, channel=restaurant_channel(restaurant.id),
-                render=_diner_renderer(restaurant, party, csrf_token), min_version=party.version)
-
-
-@require_GET
-async def events(request, slug):
-    return (await sync_to_async(stream_plan)(request, slug)).response()
+        address = request.META.get("REMOTE_ADDR", "")
+        if 0 < settings.PUBLIC_STREAMS_PER_ADDRESS <= hub.public_streams(address):
+            # A page keeps working without its stream (it shows the wait as drawn).
+            return HttpResponse(_("Too many open pages from this address."), status=429,
+                                content_type="text/plain; charset=utf-8", headers={"Retry-After": "60"})
+        return StreamResponse(Plan(restaurant=restaurant, channel=channel, language=language, shared=True,
+                                   render=_public_renderer(restaurant), address=address,
+                                   idle_seconds=settings.PUBLIC_STREAM_IDLE_SECONDS, idle=_paused,
+                                   every_seconds=settings.PUBLIC_STREAM_EVERY_SECONDS))
+    return StreamResponse(Plan(restaurant=restaurant, channel=channel, language=language,
+                               render=_diner_renderer(restaurant, party, get_token(request)),
+                               min_version=party.version))
 
 
 def _diner_renderer(restaurant, party, csrf_token):
@@ -240,13 +281,18 @@ def _diner_renderer(restaurant, party, csrf_token):
 
 
 def _public_renderer(restaurant):
-    from django.template.loader import render_to_string
-
-    async def render_fn(current):
-        known = await sync_to_async(quotes.current, thread_sensitive=False)(restaurant)
+    """What every browser without a party sees: the same bytes for all of them, rendered once
+    per change (Plan.shared), from quotes already at hand (never computed on the loop)."""
+    def render_fn(current):
+        known = quotes.available(restaurant)
         return {"waits": render_to_string("waitlist/_waits.html", {
                     "restaurant": restaurant, "waiting_count": current.waiting_count,
-                    "waits": known.rows if restaurant.is_open else []}),
+                    "waits": known.table if known and restaurant.is_open and current.snapshot.paused is None else [],
+                    "wait_preferences": known.preferences if known else []}),
                 "notice": render_notice(current.snapshot.notice)}
 
     return render_fn
+
+
+def _paused() -> str:
+    return render_to_string("waitlist/_paused.html")

@@ -6,42 +6,45 @@ unique token keeps one row, and the removal is a no-op the second time. A crash 
 insert and the removal leaves the record queued, to be stored (again, harmlessly) later.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from restaurants.layout import layout_for
+from domain.durations import to_datetime
+from restaurants import caches
 from restaurants.models import Restaurant, Visit
 
 from . import queue
+from .state import Party
 
 
-def _at(ms) -> datetime | None:
-    return datetime.fromtimestamp(int(ms) / 1000, tz=UTC) if ms not in (None, "") else None
+def _at(ms: int | None) -> datetime | None:
+    return to_datetime(ms) if ms is not None else None
 
 
 def visit_from_record(restaurant: Restaurant, record: dict) -> Visit:
-    layout = layout_for(restaurant)
-    table_ids = [int(t) for t in (record.get("tb") or "").split(",") if t]
-    units = [layout.unit(t) for t in table_ids if layout.unit(t) is not None]
-    seated = _at(record.get("se"))
+    party = Party.from_script(record)
+    layout = caches.layout(restaurant)
+    units = [layout.unit(t) for t in party.table_ids if layout.unit(t) is not None]
+    seated = party.seated_ms is not None
     return Visit(
         restaurant=restaurant,
-        token=record["tk"],
-        party_number=int(record["id"]),
-        size=int(record["s"]),
-        preference=record["p"],
-        source=record.get("src", "remote"),
-        outcome=record["st"],
-        reason=record.get("why", ""),
+        token=party.token,
+        party_number=party.id,
+        size=party.size,
+        preference=party.preference,
+        source=party.source,
+        outcome=party.state,
+        reason=party.reason,
         tables=", ".join(u.label for u in units) if seated else "",
         table_seats=sum(u.seats for u in units) if seated and units else None,
         table_kind=units[0].kind if seated and units else "",
-        skips=int(record.get("sk", 0)),
-        quoted_low=int(record["ql"]) if record.get("ql") else None,
-        quoted_high=int(record["qh"]) if record.get("qh") else None,
-        joined_at=_at(record["j"]),
-        notified_at=_at(record.get("o")),
-        seated_at=seated,
-        ended_at=_at(record["e"]),
+        skips=party.skips,
+        guest_key=party.guest_key,
+        quoted_low=party.quote_low,
+        quoted_high=party.quote_high,
+        joined_at=_at(party.joined_ms),
+        notified_at=_at(party.offered_ms),
+        seated_at=_at(party.seated_ms),
+        ended_at=_at(party.ended_ms),
     )
 
 

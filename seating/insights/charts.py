@@ -10,11 +10,12 @@ through ``_esc``.
 
 import math
 from collections.abc import Sequence
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
+from django.utils import dateformat
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .queries import Rates, TableUse, Waits
 
@@ -52,8 +53,9 @@ def _svg(uid: str, height: int, title: str, desc: str, body: list[str]) -> str:
             + "".join(body) + "</svg>")
 
 
-def _text(x, y, text, *, anchor="start", fill=MUTED, size=None, weight=None) -> str:
+def _text(x, y, text, *, anchor="start", fill=MUTED, size=None, weight=None, cls=None) -> str:
     extra = (f' font-size="{size}"' if size else "") + (f' font-weight="{weight}"' if weight else "")
+    extra += f' class="{cls}"' if cls else ""
     return f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" fill="{fill}"{extra}>{_esc(text)}</text>'
 
 
@@ -84,9 +86,37 @@ def _y_axis(left, right, top, bottom, maximum, step, fmt) -> list[str]:
     return parts
 
 
+# No text metrics on the server: the width of an average digit or letter at FONT, in viewBox
+# units, and the least gap between two axis labels. The browser test measures the result.
+GLYPH = 6.8
+LABEL_GAP = 4
+EDGE = 3  # room kept between a label and the edge of the chart
+
+
 def _every(count: int, room: float, label_width: float) -> int:
     """Label every n-th category so labels never overlap."""
     return max(1, math.ceil(count * label_width / room))
+
+
+def _label_width(labels: Sequence[str]) -> float:
+    return max((len(label) for label in labels), default=0) * GLYPH + LABEL_GAP
+
+
+def _x_labels(labels: Sequence[str], *, left: float, band: float, y: float) -> list[str]:
+    """Category labels under the bars: every n-th, centred on its band but kept inside the
+    chart (a long label under the last band would be cut by the edge); one that the
+    shift would bring too near the one before is left out."""
+    width = _label_width(labels)
+    every = _every(len(labels), band * len(labels), width)
+    parts, previous_right = [], -math.inf
+    for index in range(0, len(labels), every):
+        half = len(labels[index]) * GLYPH / 2
+        centre = min(max(left + band * (index + 0.5), half + EDGE), WIDTH - half - EDGE)
+        if centre - half - LABEL_GAP < previous_right:
+            continue
+        parts.append(_text(centre, y, labels[index], anchor="middle", cls="x-label"))
+        previous_right = centre + half
+    return parts
 
 
 def waits_chart(hours: Sequence[Waits], *, uid: str = "waits-chart") -> str:
@@ -109,13 +139,11 @@ def waits_chart(hours: Sequence[Waits], *, uid: str = "waits-chart") -> str:
     def y_of(minutes: float) -> float:
         return bottom - (bottom - top) * max(minutes, 0) / maximum
 
-    every = _every(last - first + 1, right - left, 22)
+    body += _x_labels([f"{hour:02d}" for hour in range(first, last + 1)], left=left, band=band, y=bottom + 16)
     points = []
     for index, hour in enumerate(range(first, last + 1)):
         x = left + band * index
         row = by_hour.get(hour)
-        if index % every == 0:
-            body.append(_text(x + band / 2, bottom + 16, f"{hour:02d}", anchor="middle"))
         if row is None:
             points.append(None)  # no offers this hour: the quoted line breaks here
             continue
@@ -167,11 +195,11 @@ def _legend(x: float, y: float, items: list[tuple[str, str, str]]) -> list[str]:
     return parts
 
 
-def _bucket_label(bucket: Rates, *, weekly: bool, short: bool) -> str:
-    day: date = bucket.first
-    if weekly or not short:
-        return f"{day.day} {day.strftime('%b')}"
-    return str(day.day)
+def _bucket_label(bucket: Rates) -> str:
+    """"3 Mar", "3 mar": the day and the month abbreviated in the active language (Django's
+    own month names, not the C library's, which speak only the server's locale), in an order
+    and case the translation chooses (a Django date format)."""
+    return dateformat.format(bucket.first, pgettext("date format of a chart's axis", "j M"))
 
 
 def rates_chart(buckets: Sequence[Rates], *, weekly: bool, uid: str = "rates-chart") -> str:
@@ -186,14 +214,11 @@ def rates_chart(buckets: Sequence[Rates], *, weekly: bool, uid: str = "rates-cha
     body += _legend(left + 6, 14, [(NO_SHOW, _("No-show"), "bar"), (WALK_AWAY, _("Walk-away"), "bar")])
     body += _y_axis(left, right, top, bottom, maximum, step, lambda v: f"{v:g}")
     band = (right - left) / len(buckets)
-    short = len(buckets) > 8 and not weekly
-    every = _every(len(buckets), right - left, 20 if short else 42)
+    labels = [_bucket_label(bucket) for bucket in buckets]
+    body += _x_labels(labels, left=left, band=band, y=bottom + 16)
     for index, bucket in enumerate(buckets):
         x = left + band * index
-        if index % every == 0:
-            body.append(_text(x + band / 2, bottom + 16, _bucket_label(bucket, weekly=weekly, short=short),
-                              anchor="middle"))
-        name = _bucket_label(bucket, weekly=weekly, short=False)
+        name = labels[index]
         bar = band * 0.36
         for offset, pct, colour, what, part, whole in (
                 (0.12, bucket.no_show_pct, NO_SHOW, _("no-shows"), bucket.no_shows, bucket.offered),
@@ -204,9 +229,8 @@ def rates_chart(buckets: Sequence[Rates], *, weekly: bool, uid: str = "rates-cha
             tip = f"{name}: {part}/{whole} {what} ({one_decimal(pct)}%)"
             # A zero still gets a hairline, so "0%" reads differently from "no data".
             body.append(_rect(x + band * offset, min(y, bottom - 1), bar, max(bottom - y, 1), colour, tip))
-    if weekly or short:  # "3 Mar" speaks for itself; a bare "3" or a week needs saying
-        caption = _("week starting") if weekly else _("day of the month")
-        body.append(_text((left + right) / 2, height - 6, caption, anchor="middle"))
+    if weekly:  # "3 Mar" is a day unless said otherwise
+        body.append(_text((left + right) / 2, height - 6, _("week starting"), anchor="middle"))
     overall_parties = sum(b.parties for b in buckets)
     desc = _("%(n)s periods, %(parties)s parties in all. No-show rate is no-shows out of parties offered a "
              "table; walk-away rate is parties who left before any offer out of all parties. The table below "

@@ -195,6 +195,12 @@ class Insights:
         return self.overall.parties == 0
 
 
+def offered_at(visit) -> datetime | None:
+    """When the party was offered a table: its offer time, or its seating when no offer time
+    was recorded (a visit row or a ``Visit``)."""
+    return visit.notified_at or visit.seated_at
+
+
 @dataclass(frozen=True)
 class _Row:
     """The columns of one visit that the aggregates read."""
@@ -211,7 +217,7 @@ class _Row:
 
     @property
     def offered_at(self) -> datetime | None:
-        return self.notified_at or self.seated_at
+        return offered_at(self)
 
     @property
     def offered(self) -> bool:

@@ -8,19 +8,23 @@ Everything it writes to the database is rolled back at the end (it runs in one
 transaction, so a SQLite database is locked for writes meanwhile) and its Redis keys are
 removed, so it can run against a development database or inside a test's transaction.
 
-    scenarios.py  the restaurants and crowds
-    world.py      the virtual nights (event loop over the service layer)
-    baselines.py  what other products would have quoted
-    metrics.py    errors, and the printed table
+    world.py                     the virtual nights (event loop over the service layer)
+    domain/simulation/scenarios  the restaurants and crowds
+    domain/simulation/crowd      the diners of a night
+    domain/simulation/baselines  what other products would have quoted
+    domain/simulation/scoring    errors, and the printed table
 """
 
 from dataclasses import dataclass
 
 from django.db import transaction
 
-from . import metrics, scenarios
-from .baselines import LABELS, NAMES
-from .world import Diner, World
+from domain.simulation import scenarios, scoring
+from domain.simulation.baselines import LABELS, NAMES
+from domain.simulation.conditions import Conditions
+from domain.simulation.crowd import Diner
+
+from .world import World
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,12 @@ class Report:
     history_nights: int
     measured_nights: int
     diners: tuple[Diner, ...]  # of the measured nights
-    table: dict[str, metrics.Accuracy]
+    table: dict[str, scoring.Accuracy]
+    conditions: Conditions = Conditions()
+
+    @property
+    def coverage(self) -> scoring.Coverage:
+        return scoring.coverage(self.diners)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -44,36 +53,51 @@ class Report:
 
     @property
     def mae_ratio(self) -> float:
-        return metrics.mae_ratio(self.table)
+        return scoring.mae_ratio(self.table)
 
     @property
     def too_short(self) -> float:
-        return self.table[metrics.OURS].too_short
+        return self.table[scoring.OURS].too_short
 
     @property
     def best_baseline(self) -> str:
-        return metrics.best_baseline(self.table)
+        return scoring.best_baseline(self.table)
 
     def render(self) -> str:
         title = (f"scenario {self.scenario}, seed {self.seed}: {self.measured_nights} measured night(s) "
-                 f"after {self.history_nights} night(s) of history")
-        return metrics.render(title, self.table, LABELS, self.counts)
+                 f"after {self.history_nights} night(s) of history; measured nights: {self.conditions.describe()}")
+        return scoring.render(title, self.table, LABELS, self.counts, self.coverage)
 
 
-def run(scenario_name: str, seed: int, *, nights: int | None = None, history: int | None = None) -> Report:
+def run(scenario_name: str, seed: int, *, nights: int | None = None, history: int | None = None,
+        conditions: Conditions | None = None) -> Report:
+    return run_each(scenario_name, seed, [conditions or Conditions()], nights=nights, history=history)[0]
+
+
+def run_each(scenario_name: str, seed: int, conditions: list[Conditions], *, nights: int | None = None,
+             history: int | None = None) -> list[Report]:
+    """The same history once, then the measured nights under each of ``conditions``: one
+    report each, as if each had been a run of its own."""
     scenario = scenarios.get(scenario_name)
     nights = scenario.measured_nights if nights is None else nights
     history = scenario.history_nights if history is None else history
     slug = f"sim-{scenario.name}-{seed}"[:50]
+    reports = []
     with transaction.atomic():
         world = World(scenario, seed, slug)
         try:
             for index in range(history):
                 world.run_night(index)
-            measured = [world.run_night(history + n) for n in range(nights)]
+            saved = world.save()
+            for n, changed in enumerate(conditions):
+                if n:
+                    world.restore(saved)
+                measured = [world.run_night(history + night, changed) for night in range(nights)]
+                diners = tuple(d for night in measured for d in night.diners)
+                reports.append(Report(scenario=scenario.name, seed=seed, history_nights=history,
+                                      measured_nights=nights, diners=diners, table=scoring.score(diners, NAMES),
+                                      conditions=changed))
         finally:
             world.close()
             transaction.set_rollback(True)
-    diners = tuple(d for night in measured for d in night.diners)
-    return Report(scenario=scenario.name, seed=seed, history_nights=history, measured_nights=nights,
-                  diners=diners, table=metrics.score(diners, NAMES))
+    return reports

@@ -9,63 +9,31 @@ diner's behaviour is drawn when the night starts, so it does not depend on what 
 estimator quotes (except whether the diner stays).
 """
 
+import copy
 import heapq
 import math
-import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-from restaurants.layout import layout_for
+from django.db import transaction
+
+from domain.durations import DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, to_datetime
+from domain.simulation.baselines import Baselines, SeatingPlan
+from domain.simulation.conditions import DELETED, Conditions
+from domain.simulation.conditions import apply as apply_conditions
+from domain.simulation.crowd import EPOCH_MS, Diner, draw_night
+from domain.simulation.scenarios import Scenario
+from domain.values import COUNTER, TABLE
+from restaurants import caches, visit_history
 from restaurants.models import Restaurant, SeatingPolicy, Table
-from seating import turns
 from seating.timers import Worker
-from seating.types import COUNTER
-from waitlist import live, queue
+from waitlist import live_view, queue
 from waitlist.errors import WaitlistError
 from waitlist.keys import keys_for
+from waitlist.quotes import JOIN_QUOTE_MAX_AGE_MS, QUOTE_MAX_AGE_MS
 from waitlist.redis_client import get_redis
 
-from .baselines import Baselines, Floorplan
-from .scenarios import Scenario
-
-MINUTE_MS = 60_000
-HOUR_MS = 60 * MINUTE_MS
-DAY_MS = 24 * HOUR_MS
-# Night 0 starts on a Monday, in the future so no real visit history can overlap it.
-EPOCH_MS = int(datetime(2030, 1, 7, tzinfo=UTC).timestamp() * 1000)
-
-
-@dataclass
-class Diner:
-    """A party as the scenario drew it, and what became of it."""
-
-    night: int
-    number: int
-    arrive_ms: int
-    size: int
-    preference: str
-    tolerance: float  # minutes
-    leave_after: float | None  # minutes after joining, if it gives up while waiting
-    no_show: bool
-    checkin_delay: float  # minutes from the call to the host stand
-    meal_z: float
-    cleaning_z: float
-    meal_scale: float = 1.0  # tonight's kitchen
-    party_id: int | None = None
-    quote: tuple[int, int] | None = None
-    baselines: dict[str, float] = field(default_factory=dict)
-    ahead: int | None = None
-    called_ms: int | None = None
-    kind: str = ""
-    outcome: str = "arriving"  # walked | waiting | left | called | no_show | seated | done
-
-    @property
-    def hour(self) -> int:
-        return (self.arrive_ms % DAY_MS) // HOUR_MS
-
-    @property
-    def waited_minutes(self) -> float | None:
-        return None if self.called_ms is None else (self.called_ms - self.arrive_ms) / MINUTE_MS
+# How long a diner spends on the join form, from reading its wait to joining.
+FORM_MS = 30 * SECOND_MS
 
 
 @dataclass
@@ -74,40 +42,39 @@ class Night:
     diners: list[Diner]
 
 
-def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
-    return median * math.exp(sigma * rng.gauss(0.0, 1.0))
+@dataclass
+class _Quotes:
+    """One computation of the join form's quotes (waitlist.quotes.Quotes), every size
+    quoted from the same view; sizes are computed when first asked for."""
+
+    built_ms: int
+    version: int
+    restaurant_updated: object
+    view: live_view.LiveView
+    by_party: dict = field(default_factory=dict)
+
+    def quote(self, size: int, preference: str) -> tuple[int, int] | None:
+        key = (size, preference)
+        if key not in self.by_party:
+            self.by_party[key] = self.view.new_party_quote(size, preference)
+        return self.by_party[key]
 
 
-def _pick(rng: random.Random, weights: dict) -> object:
-    keys = sorted(weights)
-    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+@dataclass
+class _Saved:
+    savepoint: str
+    redis: dict
+    baselines: Baselines
+    nights: int
+    seen_versions: dict
 
 
-def draw_night(scenario: Scenario, seed: int, index: int) -> list[Diner]:
-    """Everyone who comes on night ``index``: arrivals are a Poisson process whose rate is
-    constant within each opening hour."""
-    rng = random.Random(f"{seed}/{scenario.name}/{index}")
-    factor = scenario.weekday_factor[index % 7] * _lognormal(rng, 1.0, scenario.night_demand_sigma)
-    meal_scale = _lognormal(rng, 1.0, scenario.night_meal_sigma)
-    start = EPOCH_MS + index * DAY_MS + scenario.open_hour * HOUR_MS
-    diners = []
-    for hour, rate in enumerate(scenario.arrivals_per_hour):
-        t = 0.0
-        while True:
-            t += rng.expovariate(rate * factor)
-            if t >= 1.0:
-                break
-            preference = _pick(rng, scenario.preferences)
-            tolerance = _lognormal(rng, scenario.tolerance_median, scenario.tolerance_sigma)
-            leaves = rng.random() < scenario.late_leave_rate
-            diners.append(Diner(
-                night=index, number=len(diners), arrive_ms=start + int((hour + t) * HOUR_MS),
-                size=_pick(rng, scenario.sizes[preference]), preference=preference, tolerance=tolerance,
-                leave_after=rng.uniform(5.0, tolerance * scenario.late_leave_stretch) if leaves else None,
-                no_show=rng.random() < scenario.no_show_rate,
-                checkin_delay=_lognormal(rng, scenario.checkin_median, scenario.checkin_sigma),
-                meal_z=rng.gauss(0.0, 1.0), cleaning_z=rng.gauss(0.0, 1.0), meal_scale=meal_scale))
-    return diners
+def plan_for(restaurant: Restaurant) -> SeatingPlan:
+    tables = list(restaurant.tables.values_list("kind", "seats"))
+    return SeatingPlan(
+        table_seats=tuple(seats for kind, seats in tables if kind != COUNTER),
+        counter_seats=sum(seats for kind, seats in tables if kind == COUNTER),
+        tables_combine=restaurant.tables_combine, default_turn_minutes=float(restaurant.default_turn_minutes))
 
 
 class World:
@@ -122,49 +89,81 @@ class World:
             checkin_timeout_minutes=scenario.checkin_timeout_minutes, service_limit_minutes=None,
             default_turn_minutes=scenario.default_turn_minutes,
             default_counter_turn_minutes=scenario.default_counter_turn_minutes)
-        for number, seats in enumerate(scenario.tables, start=1):
-            Table.objects.create(restaurant=self.restaurant, label=f"T{number}", seats=seats, kind="table",
-                                 position=number)
-        for number in range(1, scenario.counter_seats + 1):
-            Table.objects.create(restaurant=self.restaurant, label=f"C{number}", seats=1, kind=COUNTER,
-                                 position=100 + number)
+        for number, (label, seats) in enumerate(scenario.labels(), start=1):
+            counter = number > len(scenario.tables)
+            Table.objects.create(restaurant=self.restaurant, label=label, seats=seats, kind=COUNTER if counter else TABLE,
+                                 position=100 + number - len(scenario.tables) if counter else number)
         self.restaurant = Restaurant.objects.get(pk=self.restaurant.pk)
-        self.layout = layout_for(self.restaurant)
+        self.layout = caches.layout(self.restaurant)
         self._clear_live_state()
         self.worker = Worker()
-        self.baselines = Baselines(Floorplan(
-            table_seats=scenario.tables, counter_seats=scenario.counter_seats,
-            tables_combine=scenario.tables_combine, default_turn_minutes=float(scenario.default_turn_minutes)))
+        self.baselines = Baselines(plan_for(self.restaurant))
         self.nights: list[Night] = []
+        self.model_loaded_ms: int | None = None
+        self.quotes: _Quotes | None = None
+        self.taken_out: str | None = None  # the label of a table out of service
 
     def close(self) -> None:
         self._clear_live_state()
 
+    def save(self) -> "_Saved":
+        """Everything the next nights start from (the database as a savepoint, this
+        restaurant's Redis keys, the baselines' memory), to play them again under other
+        conditions without replaying the history."""
+        r = get_redis()
+        keys = list(r.scan_iter(match=f"{self._prefix()}:*", count=1000))
+        return _Saved(savepoint=transaction.savepoint_create(), redis={key: r.dump(key) for key in keys},
+                      baselines=copy.deepcopy(self.baselines), nights=len(self.nights),
+                      seen_versions=dict(self.worker.seen_versions))
+
+    def restore(self, saved: "_Saved") -> None:
+        transaction.savepoint_rollback(saved.savepoint)
+        self._clear_live_state()
+        r = get_redis()
+        for key, value in saved.redis.items():
+            r.restore(key, 0, value, replace=True)
+        self.restaurant = Restaurant.objects.get(pk=self.restaurant.pk)
+        self.layout = caches.layout(self.restaurant)
+        self.baselines = copy.deepcopy(saved.baselines)
+        del self.nights[saved.nights:]
+        self.worker = Worker()
+        self.worker.seen_versions.update(saved.seen_versions)
+        self.model_loaded_ms, self.quotes, self.taken_out = None, None, None
+
+    def _prefix(self) -> str:
+        return keys_for(self.restaurant.id).meta.removesuffix(":meta")
+
     def _clear_live_state(self) -> None:
         r = get_redis()
-        prefix = keys_for(self.restaurant.id).meta.removesuffix(":meta")
-        stale = list(r.scan_iter(match=f"{prefix}:*", count=1000))
+        stale = list(r.scan_iter(match=f"{self._prefix()}:*", count=1000))
         if stale:
             r.delete(*stale)
-        turns.forget(self.restaurant.id)
-        live.forget(self.restaurant.id)
+        visit_history.forget(self.restaurant.id)
+        live_view.forget(self.restaurant.id)
 
     # --- one night ---------------------------------------------------------------------
 
-    def run_night(self, index: int) -> Night:
-        night = Night(index=index, diners=draw_night(self.scenario, self.seed, index))
-        self.baselines.start_night()
+    def run_night(self, index: int, conditions: Conditions | None = None) -> Night:
+        """Night ``index``, changed by ``conditions`` when given (a measured night)."""
+        diners = draw_night(self.scenario, self.seed, index)
+        if conditions is not None:
+            diners = apply_conditions(diners, self.scenario, conditions, self.seed)
+        night = Night(index=index, diners=diners)
+        self.baselines.start_night(weekday=index % 7)
         self.events: list[tuple[int, int, str, object]] = []
         self.seq = 0
         self.by_party: dict[int, Diner] = {}
         self.snapshot = queue.snapshot(restaurant=self.restaurant)
-        at = datetime.fromtimestamp((EPOCH_MS + index * DAY_MS) / 1000, tz=UTC)
-        turns.pin(self.restaurant.id, turns.load_turn_model(self.restaurant, now=at))
-        for diner in night.diners:
-            self._push(diner.arrive_ms, "arrive", diner)
         self.version = self.snapshot.version
+        opening = EPOCH_MS + index * DAY_MS + self.scenario.open_hour * HOUR_MS
+        if conditions is not None and conditions.table_out:
+            self._take_out(conditions, opening)
+        for diner in night.diners:
+            self._push(diner.arrive_ms - FORM_MS, "form", diner)
+        self.model_loaded_ms = None
         while self.events:
             now, _, kind, subject = heapq.heappop(self.events)
+            self._load_model(now, reload=conditions is not None)
             self.version = getattr(self, f"_on_{kind}")(now, subject) or self.version
             self.worker.tick_restaurant(self.restaurant, now)
             # Only the worker's own changes (offers, expired holds) need a look right away;
@@ -176,28 +175,92 @@ class World:
         self.nights.append(night)
         return night
 
+    def _load_model(self, now: int, *, reload: bool) -> None:
+        """The turn model as production has it on a measured night: loaded when first
+        needed, then again once it is ``RELOAD_SECONDS`` old (visit_history.turn_model), on
+        the virtual clock. A history night loads it once, at its first diner: its quotes
+        only decide who walks away, and each load reads every visit."""
+        if self.model_loaded_ms is None or (
+                reload and now - self.model_loaded_ms >= visit_history.RELOAD_SECONDS * SECOND_MS):
+            visit_history.pin(self.restaurant.id, visit_history.load_turn_model(self.restaurant, now=to_datetime(now)))
+            self.model_loaded_ms = now
+
+    def _take_out(self, conditions: Conditions, now: int) -> None:
+        """A table out of service from the first measured night on: deleted from the floor
+        plan (as a manager does in admin), or occupied by a party nobody ever clears."""
+        table = self.restaurant.tables.filter(label=conditions.table_out).first()
+        if table is None:
+            if self.taken_out:
+                return  # taken out on an earlier measured night
+            raise ValueError(f"no table {conditions.table_out!r}; the scenario has "
+                             f"{', '.join(self.restaurant.tables.values_list('label', flat=True))}")
+        if conditions.table_out_mode == DELETED:
+            table.delete()
+            self.restaurant.save(update_fields=["updated_at"])
+            self.restaurant = Restaurant.objects.get(pk=self.restaurant.pk)
+            self.layout = caches.layout(self.restaurant)
+            self.baselines.plan = plan_for(self.restaurant)
+            self.taken_out = table.label
+        elif not self.taken_out:
+            key = f"sim-out-{table.label}"
+            joined = queue.join(restaurant=self.restaurant, name="Out of service", size=1, preference=table.kind,
+                                diner=key, request_id=key, quote=None, now_ms=now)
+            queue.offer(restaurant=self.restaurant, party_id=joined.party_id, table_ids=[table.id], kind=table.kind,
+                        now_ms=now)
+            self.version = queue.check_in(restaurant=self.restaurant, party_id=joined.party_id, now_ms=now).version
+            self.taken_out = table.label
+
     def _push(self, at_ms: int, kind: str, subject) -> None:
         self.seq += 1
         heapq.heappush(self.events, (int(at_ms), self.seq, kind, subject))
 
-    def _on_arrive(self, now: int, diner: Diner) -> int | None:
-        # The join form's quote, from a view of the current snapshot built at the virtual
-        # now (the live cache ages on the wall clock). Estimates for the parties already in
-        # line are skipped: no virtual diner reads them.
-        view = live.build(self.restaurant, self._current(), at_ms=now, estimate=False)
-        diner.quote = view.new_party_quote(diner.size, diner.preference)
-        if diner.quote is None or diner.quote[1] > diner.tolerance:
-            diner.outcome = "walked"
+    def _quotes(self, now: int, max_age_ms: int) -> "_Quotes":
+        """The restaurant's cached quotes, as waitlist.quotes keeps them: recomputed only
+        when older than ``max_age_ms`` and the queue has changed since."""
+        cached = self.quotes
+        if cached is None or cached.restaurant_updated != self.restaurant.updated_at or (
+                now - cached.built_ms > max_age_ms and cached.version != self.version):
+            # Estimates for the parties already in line are skipped: no virtual diner reads them.
+            view = live_view.build(self.restaurant, self._current(), at_ms=now, estimate=False)
+            cached = self.quotes = _Quotes(built_ms=now, version=self.snapshot.version,
+                                           restaurant_updated=self.restaurant.updated_at, view=view)
+        elif now - cached.built_ms > max_age_ms:
+            cached.built_ms = now  # nothing changed: still right
+        return cached
+
+    def _on_form(self, now: int, diner: Diner) -> None:
+        """The diner opens the join form and reads its wait; it walks away if too long."""
+        self._current()
+        quote = self._quotes(now, QUOTE_MAX_AGE_MS).quote(diner.size, diner.preference)
+        if quote is None or quote[1] is None or quote[1] > diner.tolerance:  # open-ended: too long
+            diner.quote, diner.outcome = quote, "walked"
             return
+        self._push(diner.arrive_ms, "arrive", diner)
+
+    def _on_arrive(self, now: int, diner: Diner) -> int | None:
+        # The join records the quote cached now, however old (waitlist.views.join): the one
+        # the form showed or one computed since for another diner. Only a missing one (or
+        # one from before an admin change) is computed first.
+        self._current()
+        cached = self.quotes
+        if cached is None or cached.restaurant_updated != self.restaurant.updated_at:
+            cached = self._quotes(now, JOIN_QUOTE_MAX_AGE_MS)
+        diner.quote = cached.quote(diner.size, diner.preference)
+        same_size = sum(1 for p in self.snapshot.waiting if p.size == diner.size)
         key = f"sim-{diner.night}-{diner.number}"
         joined = queue.join(restaurant=self.restaurant, name=f"Party {diner.night}.{diner.number}", size=diner.size,
                             preference=diner.preference, diner=key, request_id=key, quote=diner.quote, now_ms=now)
         diner.party_id, diner.ahead, diner.outcome = joined.party_id, joined.ahead or 0, "waiting"
         self.by_party[joined.party_id] = diner
-        diner.baselines = self.baselines.estimate(size=diner.size, preference=diner.preference,
-                                                  ahead=diner.ahead, hour=diner.hour)
+        diner.baselines = self.baselines.estimate(
+            size=diner.size, preference=diner.preference, ahead=diner.ahead, hour=diner.hour,
+            weekday=diner.night % 7, now_ms=now, same_size_waiting=same_size)
         if diner.leave_after is not None:
             self._push(now + diner.leave_after * MINUTE_MS, "leave", diner)
+        # A cached set older than JOIN_QUOTE_MAX_AGE_MS is computed again after the join
+        # (in production in the background, for the next diner).
+        self.version = joined.version
+        self._quotes(now, JOIN_QUOTE_MAX_AGE_MS)
         return joined.version
 
     def _on_leave(self, now: int, diner: Diner) -> int | None:
@@ -216,6 +279,7 @@ class World:
         scenario = self.scenario
         median = scenario.meal_median[diner.kind] + scenario.meal_per_guest[diner.kind] * diner.size
         minutes = diner.meal_scale * median * math.exp(scenario.meal_sigma[diner.kind] * diner.meal_z)
+        diner.meal_minutes = minutes
         self._push(now + minutes * MINUTE_MS, "finish", (diner, now))
         return version
 
@@ -251,7 +315,9 @@ class World:
                 continue
             diner.called_ms, diner.outcome = party.offered_ms, "called"
             diner.kind = self.layout.unit(party.table_ids[0]).kind
-            self.baselines.called(diner.size, diner.hour, diner.waited_minutes)
+            diner.tables = self.layout.labels(party.table_ids)
+            self.baselines.called(diner.size, diner.hour, diner.waited_minutes, joined_ms=diner.arrive_ms,
+                                  called_hour=(party.offered_ms % DAY_MS) // HOUR_MS)
             arrives = party.offered_ms + diner.checkin_delay * MINUTE_MS
             if diner.no_show or arrives >= party.deadline_ms:
                 diner.outcome = "no_show"

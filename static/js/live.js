@@ -98,36 +98,110 @@
               (status.querySelector(".notice") || {}).textContent || "");
   }
 
+  // The join page: the wait for the party size typed, read from the wait table (which the
+  // stream keeps current), and that size's row marked in the table.
+  function showWait() {
+    var input = document.querySelector("form.join input[name=size]");
+    var line = document.querySelector("[data-your-wait]");
+    var table = document.querySelector("[data-waits]");
+    if (!input || !line) { return; }
+    var size = String(parseInt(input.value, 10));
+    var row = null;
+    if (table) {
+      table.querySelectorAll("tbody tr").forEach(function (tr) {
+        var match = tr.getAttribute("data-size") === size;
+        tr.classList.toggle("chosen", match);
+        if (match) { row = tr; }
+      });
+    }
+    if (!row) { line.hidden = true; line.textContent = ""; return; }
+    var heads = table.querySelectorAll("thead th");
+    var parts = [];
+    row.querySelectorAll("td").forEach(function (td, i) {
+      var head = heads[i + 1] ? heads[i + 1].textContent.trim() : "";
+      if (!td.querySelector("[aria-hidden]")) { parts.push(head + ": " + td.textContent.trim()); }  // not for this size: left out
+    });
+    var text = row.querySelector("th").textContent.trim() + " \u2014 " + parts.join(" \u00b7 ");
+    // A live region: written only when the words change, so a screen reader hears a new quote, not every update.
+    if (line.textContent !== text) { line.textContent = text; }
+    line.hidden = false;
+  }
+
+  // The status page's live region says the state and the place in line when either
+  // changes (the card itself is not live: it would be read again whole on every change).
+  var announced = null;
+  function sentence(el) {
+    var words = el ? el.textContent.replace(/\s+/g, " ").trim() : "";
+    return !words || /[.!?:]$/.test(words) ? words : words + ".";
+  }
+  function announce() {
+    var region = document.querySelector("[data-announce]");
+    var status = document.querySelector(".status");
+    if (!region || !status) { return; }
+    var place = status.querySelector(".position");
+    var text = [sentence(status.querySelector(".state-label")), sentence(status.querySelector(".table-label")),
+                place ? sentence(place.querySelector(".sr-only")) + " " + sentence(place.querySelector("[data-position]")) : ""]
+      .filter(Boolean).join(" ");
+    if (announced === null) { announced = text; return; }  // the page as first drawn: read as a page
+    if (text !== announced) { announced = text; region.textContent = text; }
+  }
+
   function refresh(root) {
     tick();
     checkAlerts(root || document);
+    showWait();
+    announce();
   }
+
+  document.addEventListener("input", function (e) {
+    if (e.target.matches && e.target.matches("form.join input[name=size]")) { showWait(); }
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     syncClock();
     refresh(document);
     setInterval(tick, 500);  // twice a second, so the seconds change on time
-
-    var optin = document.querySelector("[data-alerts-optin]");
-    if (optin && "Notification" in window && Notification.permission === "default") {
-      optin.hidden = false;
-      optin.querySelector("[data-enable-alerts]").addEventListener("click", function () {
-        try { audio = audio || new (window.AudioContext || window.webkitAudioContext)(); audio.resume(); } catch (e) { /* no sound */ }
-        Notification.requestPermission().then(function () { optin.hidden = true; });
-      });
-    }
   });
 
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { clearInterval(flashTimer); document.title = baseTitle; document.body.classList.remove("alerting"); }
   });
 
+  // The host's floor and queue are redrawn live, often under a keyboard user's focus: it goes
+  // back to the same table's or party's button (the same action where it is still offered).
+  var lastFocus = null;
+  document.addEventListener("focusin", function (e) {
+    var form = e.target.closest && e.target.closest("#floor form, #queue form");
+    var key = form && form.querySelector("input[name=table], input[name=party]");
+    lastFocus = key ? {el: e.target, field: key.name, value: key.value, action: e.target.getAttribute("formaction")} : null;
+  });
+  function keepFocus(e) {
+    if (!lastFocus || document.body.contains(lastFocus.el)) { return; }
+    var active = document.activeElement;
+    if (active && active !== document.body) { return; }
+    var key = document.querySelector("#floor input[name=" + lastFocus.field + "][value='" + lastFocus.value + "'], "
+                                      + "#queue input[name=" + lastFocus.field + "][value='" + lastFocus.value + "']");
+    // Only once the part holding it has settled (another part settling first would hand the
+    // key to a button htmx has not wired yet, and Enter would post the form without htmx).
+    if (!key || !e.target.contains(key)) { return; }
+    var form = key.form;
+    var same = lastFocus.action && form.querySelector("[formaction='" + lastFocus.action + "']");
+    var target = same || form.querySelector("button, select");
+    if (target) { target.focus({preventScroll: true}); }
+  }
+
   document.addEventListener("htmx:afterSwap", function (e) { refresh(e.detail.target || document); });
+  document.addEventListener("htmx:afterSettle", keepFocus);
   document.addEventListener("htmx:sseError", function () {
     var c = document.querySelector("[data-connection]"); if (c) { c.hidden = false; }
   });
   document.addEventListener("htmx:sseOpen", function () {
     var c = document.querySelector("[data-connection]"); if (c) { c.hidden = true; }
+  });
+
+  // A join page whose live updates paused (waitlist/_paused.html): a tap draws it afresh.
+  document.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest("[data-resume]")) { window.location.reload(); }
   });
 
   // One tap plus a confirm for destructive actions; without JavaScript the server asks.

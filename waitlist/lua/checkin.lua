@@ -11,7 +11,7 @@ if p.st ~= 'ready' then return fail('NOT_READY ' .. p.st) end
 if NOW >= tonumber(p.dl) then return fail('HOLD_EXPIRED') end
 for _, tid in ipairs(split(p.tb, ',')) do set_table(tid, 'occupied', pid, NOW) end
 redis.call('HSET', pkey(pid), 'st', 'dining', 'se', NOW)
-redis.call('ZREM', K.due, 'hold:' .. pid)
+redis.call('ZREM', K.due, 'hold:' .. pid, 'remind:' .. pid)
 if warn_at > 0 then redis.call('ZADD', K.due, warn_at, 'warn:' .. pid) end
 if over_at > 0 then redis.call('ZADD', K.due, over_at, 'over:' .. pid) end
 local v = changed('checkin', pid)

@@ -4,5 +4,5 @@
 -- Returns 1 when recorded, 0 when the party is gone or already has one.
 local key = pkey(ARGV[5])
 if redis.call('EXISTS', key) == 0 or redis.call('HEXISTS', key, 'ql') == 1 then return 0 end
-redis.call('HSET', key, 'ql', ARGV[6], 'qh', ARGV[7])
+redis.call('HSET', key, 'ql', ARGV[6], 'qh', ARGV[7], 'th', ARGV[7])
 return 1

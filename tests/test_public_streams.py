@@ -1,0 +1,57 @@
+"""Browsers without a party (the join page) cost about what one does: their fragments are
+rendered once per change for all of them, an address may hold only so many streams open,
+and an idle page stops streaming until tapped."""
+
+import asyncio
+
+from tests.support.clients import Browser
+from tests.support.factories import make_restaurant
+from tests.support.redis_servers import AppServer
+from waitlist import live_view, queue
+from waitlist.stream import Plan, _encode
+
+
+def test_a_shared_fragment_is_rendered_once_for_every_stream(restaurant):
+    renders = []
+
+    def render(view):
+        renders.append(view.version)
+        return {"waits": f"<p>{view.waiting_count} waiting</p>"}
+
+    plans = [Plan(restaurant=restaurant, channel="restaurant-1", render=render, shared=True, language="en")
+             for _ in range(50)]
+    view = live_view.view(restaurant)
+    sent = [{} for _ in plans]
+    bodies = [asyncio.run(_encode(plan, view, seen)) for plan, seen in zip(plans, sent, strict=True)]
+    assert renders == [view.version] and len(set(bodies)) == 1 and "0 waiting" in bodies[0]
+    queue.join(restaurant=restaurant, name="Ann", size=2, preference="table", diner="d", request_id="r-ann-1")
+    changed = live_view.refresh(restaurant)
+    bodies = [asyncio.run(_encode(plan, changed, seen)) for plan, seen in zip(plans, sent, strict=True)]
+    assert renders == [view.version, changed.version] and "1 waiting" in bodies[0]
+    # Nothing new since: nothing rendered, nothing sent.
+    assert {asyncio.run(_encode(plan, changed, seen)) for plan, seen in zip(plans, sent, strict=True)} == {""}
+    assert len(renders) == 2
+
+
+def test_an_address_holds_only_so_many_public_streams_and_idle_ones_pause(transactional_db):
+    make_restaurant("bistro")
+    app = AppServer(PUBLIC_STREAMS_PER_ADDRESS="2", PUBLIC_STREAM_IDLE_SECONDS="3").start()
+    browsers = [Browser(app.url) for _ in range(3)]
+    try:
+        streams = [b.events("/waitlist/bistro/events") for b in browsers[:2]]
+        for stream in streams:
+            assert "0 parties waiting" in stream.next("waits")
+        refused = browsers[2].get("/waitlist/bistro/events")
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
+        # A browser with a party is not a public viewer: it is not counted.
+        browsers[2].join("bistro", "Ann")
+        assert browsers[2].events("/waitlist/bistro/events").next("status")
+        # After the idle time the public streams say so and end; then a new one may open.
+        events = streams[0].until_closed(timeout=10)
+        assert events[-1][0] == "idle" and "data-resume" in events[-1][1]
+        streams[1].until_closed(timeout=10)
+        assert Browser(app.url).events("/waitlist/bistro/events").next("waits")
+    finally:
+        for browser in browsers:
+            browser.close()
+        app.stop()
