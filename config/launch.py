@@ -146,8 +146,10 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("DEBUG", "1")
     env.setdefault("PYTHONUNBUFFERED", "1")
-    # A terminal's Ctrl-C and a service manager's SIGTERM stop everything alike.
+    # A terminal's Ctrl-C and a service manager's SIGTERM stop everything alike. SIGINT is
+    # set too: a shell starts background jobs with it ignored, and `kill -INT` must still stop.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     supervisor = Supervisor(say)
     try:
         if not env.get("REDIS_URL") and not env.get("REDIS_SENTINELS"):
