@@ -83,9 +83,7 @@ def _save(restaurant, **fields):
 
 
 def _set_open(restaurant, is_open: bool):
-    row = _save(restaurant, is_open=is_open)
-    if queue.summary(restaurant=row).paused is not None:
-        floor.pause_joins(restaurant=row, paused=False)  # tomorrow starts unpaused
+    floor.opened(restaurant=_save(restaurant, is_open=is_open), is_open=is_open)
 
 
 def _minutes(request, name, low, high, message):

@@ -146,8 +146,17 @@
     if (text !== announced) { announced = text; region.textContent = text; }
   }
 
+  // The join page's gate (waitlist/_gate.html): while it shows "closed" or "paused", the
+  // form is hidden; the stream swaps the gate as the host pauses, resumes, closes or opens.
+  function gate() {
+    var holder = document.getElementById("gate");
+    var form = document.querySelector("form.join");
+    if (holder && form) { form.hidden = !!holder.querySelector("[data-gate]"); }
+  }
+
   function refresh(root) {
     tick();
+    gate();
     checkAlerts(root || document);
     showWait();
     announce();
