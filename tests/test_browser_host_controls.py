@@ -2,6 +2,7 @@
 phone then shows), a no-show confirmed and undone, a party's notes edited."""
 
 from django.contrib.auth.models import User
+from playwright.sync_api import expect
 
 from restaurants.models import StaffMembership
 from tests.support.axe import assert_accessible
@@ -31,7 +32,7 @@ class HostControlsTests(BrowserTestCase):
         host.get_by_label("Pause joins, with a message for the join page").fill("Full until 9 pm, sorry!")
         host.get_by_role("button", name="Pause joins").click()
         host.wait_for_selector("#toast .alert-ok:has-text('Joins paused')")
-        assert "Joins paused: Full until 9 pm, sorry!" in host.locator("#summary").inner_text()
+        expect(host.locator("#summary")).to_contain_text("Joins paused: Full until 9 pm, sorry!")  # from the stream
         diner = self.new_page()
         diner.goto("/waitlist/bistro/")
         assert "Full until 9 pm, sorry!" in diner.locator("#joins-paused").inner_text()
@@ -72,42 +73,6 @@ class HostControlsTests(BrowserTestCase):
         assert host.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         self.shot(host, "50-host-controls")
         assert_accessible(host, context="dashboard after an edit")
-
-    def test_an_open_join_page_follows_pause_resume_close_and_open(self):
-        diner = self.new_page()  # a phone
-        diner.goto("/waitlist/bistro/")
-        form, gate = diner.locator("form.join"), diner.locator("#gate")
-        assert form.is_visible()
-        host = self.new_page(TABLET)
-        host.goto("/host/bistro/")
-        self.sign_in(host, "hostess", "floor-pass-123", then="#floor")
-        paced = 8000  # a join page hears of changes at most every PUBLIC_STREAM_EVERY_SECONDS (3 s)
-
-        host.get_by_label("Pause joins, with a message for the join page").fill("Back at 9 pm")
-        host.get_by_role("button", name="Pause joins").click()
-        diner.locator("#joins-paused:has-text('Back at 9 pm')").wait_for(timeout=paced)
-        form.wait_for(state="hidden")
-        self.shot(diner, "54-diner-paused-live")
-        assert_accessible(diner, context="join page, paused while open")
-
-        host.get_by_role("button", name="Resume joins").click()
-        form.wait_for(state="visible", timeout=paced)
-        assert gate.locator("[data-gate]").count() == 0
-
-        host.get_by_role("button", name="Close for the night").click()
-        diner.locator("#joins-closed").wait_for(timeout=paced)
-        form.wait_for(state="hidden")
-        self.shot(diner, "55-diner-closed-live")
-        assert_accessible(diner, context="join page, closed while open")
-
-        host.get_by_role("button", name="Open for joins").click()
-        form.wait_for(state="visible", timeout=paced)
-        # The form that came back joins (its CSRF token and request id were there all along).
-        diner.get_by_label("Name", exact=True).fill("Lou")
-        diner.get_by_role("radio", name="Table").check()
-        diner.get_by_role("button", name="Join the waitlist").click()
-        diner.wait_for_selector(".status")
-        self.shot(diner, "56-diner-joined-after-reopen")
 
     def test_without_javascript_a_removal_asks_on_a_page_of_its_own(self):
         host = self.new_page(TABLET, java_script_enabled=False)

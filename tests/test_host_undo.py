@@ -88,7 +88,7 @@ def test_undo_of_nothing_and_bad_input_are_refused(hosting, restaurant):
     ann = join(restaurant, "Ann")
     before = state(restaurant)
     assert hosting.post("undo", {"party": ann}, status=409) == "That can no longer be undone."
-    assert hosting.post("undo", {"party": "x"}, status=400) == "Choose a party and a table first."
+    assert hosting.post("undo", {"party": "x"}, status=422) == "Choose a party and a table first."
     assert state(restaurant) == before
 
 
