@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from domain.values import READY, WAITING
 from restaurants import caches
@@ -64,6 +65,16 @@ def _minutes(low, high) -> str:
     return _("%(low)s-%(high)s min") % {"low": low, "high": high}
 
 
+def _later(fields: dict) -> str:
+    """The wait grew: the new range, or (open-ended, no high end) the hours it is past."""
+    if fields.get("hi") == "" and fields.get("lo", "").isdigit():
+        n = int(fields["lo"]) // 60
+        return ngettext("Sorry, your wait has grown to more than %(n)s hour. You keep your place.",
+                        "Sorry, your wait has grown to more than %(n)s hours. You keep your place.", n) % {"n": n}
+    return _("Sorry, the wait now looks like %(range)s. You keep your place.") % {
+        "range": _minutes(fields.get("lo", "?"), fields.get("hi", "?"))}
+
+
 def _restored(party: Party, deadline: str) -> str:
     """The host took back a no-show, a removal or an offer: where the diner stands now (the
     place as it is when the message goes out)."""
@@ -102,8 +113,7 @@ def _note(restaurant: Restaurant, party: Party, message: Message) -> Note:
         "removed": _("The host has taken you off the waitlist.") + " " + call,
         "limit_soon": _("A heads-up: your table is needed again soon. Thank you!"),
         "notice": fields.get("t", ""),
-        "later": _("Sorry, the wait now looks like %(range)s. You keep your place.") % {
-            "range": _minutes(fields.get("lo", "?"), fields.get("hi", "?"))},
+        "later": _later(fields),
         # The host took back a no-show, a removal or an offer (lua/undo.lua).
         "restored": _restored(party, deadline),
     }
