@@ -264,5 +264,6 @@ def move(request, slug, party_id):
                           status=_refusal_status(request, exc))
     message = (_("Moved %(name)s up.") if direction == "up" else _("Moved %(name)s down.")) % {"name": party.name}
     if request.htmx:  # the editor stays open for another move, the reason kept
-        return _edit_page(request, restaurant, _party(restaurant, party.id), moved=message)
+        moved = _floor_party(request, restaurant, party.id)
+        return _gone() if moved is None else _edit_page(request, restaurant, moved, moved=message)
     return _done(request, restaurant, message)
