@@ -31,6 +31,9 @@ from .providers.push import Gone
 log = logging.getLogger("notifications.delivery")
 
 MAX_ATTEMPTS = 6
+# Endings the host can take back: once undone (the party active again), their message is
+# not sent if it has not gone out yet (lua/undo.lua then queues no apology either).
+UNDOABLE_ENDINGS = {"no_show", "removed"}
 # Sends a provider took whose record Redis could not take (it went away in between): kept
 # here so that the retry records them instead of sending them again.
 _unrecorded: dict[tuple[int, str, str], str] = {}
@@ -53,6 +56,9 @@ def deliver(restaurant: Restaurant, message: Message) -> Result:
     try:
         party = queue.status(restaurant=restaurant, party_id=message.party_id)
     except UnknownParty:  # forgotten already: nobody left to tell
+        outbox.record(message, channel="", outcome="skipped", finished=True)
+        return Result(finished=True)
+    if message.kind in UNDOABLE_ENDINGS and party.is_active:
         outbox.record(message, channel="", outcome="skipped", finished=True)
         return Result(finished=True)
     book = contact_book.contacts(restaurant_id=restaurant.id, party_id=party.id)

@@ -11,7 +11,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from domain.values import READY, WAITING
 from restaurants import caches
 from restaurants.models import Restaurant
 from waitlist.links import site_url
@@ -63,6 +65,26 @@ def _minutes(low, high) -> str:
     return _("%(low)s-%(high)s min") % {"low": low, "high": high}
 
 
+def _later(fields: dict) -> str:
+    """The wait grew: the new range, or (open-ended, no high end) the hours it is past."""
+    if fields.get("hi") == "" and fields.get("lo", "").isdigit():
+        n = int(fields["lo"]) // 60
+        return ngettext("Sorry, your wait has grown to more than %(n)s hour. You keep your place.",
+                        "Sorry, your wait has grown to more than %(n)s hours. You keep your place.", n) % {"n": n}
+    return _("Sorry, the wait now looks like %(range)s. You keep your place.") % {
+        "range": _minutes(fields.get("lo", "?"), fields.get("hi", "?"))}
+
+
+def _restored(party: Party, deadline: str) -> str:
+    """The host took back a no-show, a removal or an offer: where the diner stands now (the
+    place as it is when the message goes out)."""
+    if deadline and party.state == READY:
+        return _("Sorry, our mistake: your table is still held for you until %(time)s.") % {"time": deadline}
+    if party.state == WAITING and party.position is not None:
+        return _("Sorry, our mistake: you're back on the list at place %(n)s.") % {"n": party.position}
+    return _("Sorry, our mistake: you are still on the waitlist, in your place.")
+
+
 def note_for(restaurant: Restaurant, party: Party, message: Message) -> Note:
     with translation.override(party.language or None):
         return _note(restaurant, party, message)
@@ -91,11 +113,9 @@ def _note(restaurant: Restaurant, party: Party, message: Message) -> Note:
         "removed": _("The host has taken you off the waitlist.") + " " + call,
         "limit_soon": _("A heads-up: your table is needed again soon. Thank you!"),
         "notice": fields.get("t", ""),
-        "later": _("Sorry, the wait now looks like %(range)s. You keep your place.") % {
-            "range": _minutes(fields.get("lo", "?"), fields.get("hi", "?"))},
+        "later": _later(fields),
         # The host took back a no-show, a removal or an offer (lua/undo.lua).
-        "restored": (_("Sorry, our mistake: your table is still held for you until %(time)s.") % {"time": deadline}
-                     if deadline else _("Sorry, our mistake: you are still on the waitlist, in your place.")),
+        "restored": _restored(party, deadline),
     }
     return Note(kind=kind, title=restaurant.name, text=texts.get(kind, ""), link=link, short_link=short,
                 actionable=kind in ACTIONABLE, urgent=kind in URGENT, quiet=kind in QUIET)

@@ -50,6 +50,6 @@ class Watcher:
             diner = view.diner(party)
             if party.close_ms is None and close_enough(diner):
                 sent += contacts.getting_close(restaurant=restaurant, party_id=party.id)
-            elif diner.wait is not None and diner.wait[1] is not None and party.told_high is not None:
+            elif diner.wait is not None and party.told_high is not None:  # open-ended too: wait[1] None
                 sent += contacts.wait_grew(restaurant=restaurant, party_id=party.id, wait=diner.wait)
         return sent

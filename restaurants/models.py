@@ -240,6 +240,8 @@ class FloorActionKind(models.TextChoices):
     UNDO = "undo", _("Undone")
     PAUSE = "pause", _("Joins paused")
     RESUME = "resume", _("Joins resumed")
+    CLOSE = "close", _("Closed for the night")
+    OPEN = "open", _("Opened for joins")
     QUOTE = "quote", _("Quotes adjusted")
     EDIT = "edit", _("Party edited")
     MOVE = "move", _("Party moved")

@@ -2,14 +2,17 @@
 night, quote and hold-time adjustments, editing and moving a party.
 
 Hosts of the restaurant may use them all but the policy edits (the hold time), which take a
-manager (StaffMembership.role) or a superuser. Forms post plainly and redirect back to the
-dashboard with a message; the ones on queue rows also answer htmx with the toast.
+manager (StaffMembership.role) or a superuser. Without JavaScript, forms post plainly and
+redirect back to the dashboard with a message. With htmx, the floor controls answer with their
+card as it now is (the message in the toast), and the party editor with itself or nothing; a
+refusal comes back as 422 with the message beside the field.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -19,14 +22,41 @@ from waitlist import floor, queue
 from waitlist.errors import BadInput, WaitlistError
 
 from . import services
-from .views import _act, _done, _int_field, can_manage, staff_restaurant
+from .views import _act, _current_view, _done, _int_field, can_manage, htmx_status, run_action, staff_restaurant
 
 
 def _refused(request, restaurant):
     message = _("Only a manager can change the restaurant's policies. Ask a manager, or change it in the admin.")
     if request.htmx:
-        return _done(request, restaurant, message, status=403, error=True)
+        return _controls(request, restaurant, {"message": message, "status": 403, "error": True}, "")
     return render(request, "403.html", {"detail": message}, status=403)
+
+
+INLINE = ("pause", "open", "quotes", "hold")  # the controls with a place for their own error
+
+
+def _control(request, slug, field, act):
+    """Run a floor control (``field`` names its form, where a refusal is shown)."""
+    restaurant = staff_restaurant(request, slug)
+    answer = run_action(request, restaurant, act)
+    if not request.htmx:
+        return _done(request, restaurant, answer["message"], status=answer["status"], error=answer["error"])
+    return _controls(request, caches.restaurant(slug) or restaurant, answer, field)
+
+
+def _controls(request, restaurant, answer, field):
+    """The controls card for htmx: as the floor now is, the message in the toast (out of band)
+    or, refused, beside the form that was posted, with what was typed."""
+    snapshot = _current_view(restaurant).snapshot
+    context = {"restaurant": restaurant, "paused": snapshot.paused, "quote_add": snapshot.quote_add,
+               "can_manage": can_manage(request.user, restaurant)}
+    if answer["error"]:
+        context.update(error=answer["message"], error_in=field if field in INLINE else "",
+                       posted=request.POST.get("message" if field == "pause" else "minutes", ""))
+    response = render(request, "seating/_controls.html", context, status=htmx_status(answer["status"]))
+    if not answer["error"]:
+        response.write(render_to_string("seating/_toast.html", {"message": answer["message"], "oob": True}))
+    return response
 
 
 UNDONE = {
@@ -70,7 +100,7 @@ def joins(request, slug, action):
         _set_open(restaurant, True)
         return _("Open: diners can join again.")
 
-    return _act(request, slug, act)
+    return _control(request, slug, action, act)
 
 
 def _save(restaurant, **fields):
@@ -83,9 +113,7 @@ def _save(restaurant, **fields):
 
 
 def _set_open(restaurant, is_open: bool):
-    row = _save(restaurant, is_open=is_open)
-    if queue.summary(restaurant=row).paused is not None:
-        floor.pause_joins(restaurant=row, paused=False)  # tomorrow starts unpaused
+    floor.opened(restaurant=_save(restaurant, is_open=is_open), is_open=is_open)
 
 
 def _minutes(request, name, low, high, message):
@@ -109,7 +137,7 @@ def quotes(request, slug):
             return _("Quotes are back to the estimate.")
         return _("Every quote now has %(n)s minutes added, until you clear it.") % {"n": minutes}
 
-    return _act(request, slug, act)
+    return _control(request, slug, "quotes", act)
 
 
 @login_required
@@ -130,7 +158,7 @@ def hold_time(request, slug):
         _save(restaurant, checkin_timeout_minutes=minutes)
         return _("Tables are now held %(n)s minutes for notified parties.") % {"n": minutes}
 
-    return _act(request, slug, act)
+    return _control(request, slug, "hold", act)
 
 
 def _party(restaurant, party_id):
@@ -140,25 +168,59 @@ def _party(restaurant, party_id):
     return party
 
 
+def _gone():
+    """htmx: the party left the floor while its editor was open. The editor closes, the toast
+    says why (not a 404, which django-htmx's debug script would put in place of the page)."""
+    return HttpResponse(render_to_string("seating/_toast.html", {
+        "message": _("That party is no longer on the floor."), "error": True, "oob": True}), status=409)
+
+
 @login_required
 @require_safe
 def edit_page(request, slug, party_id):
     restaurant = staff_restaurant(request, slug)
-    return _edit_page(request, restaurant, _party(restaurant, party_id))
+    party = _floor_party(request, restaurant, party_id)
+    return _gone() if party is None else _edit_page(request, restaurant, party)
 
 
-def _edit_page(request, restaurant, party, *, error=None, status=200):
+def _edit_page(request, restaurant, party, *, error=None, error_in="", status=200, moved=""):
+    """The editor: a page of its own, or (htmx) the card for the dashboard's #editor. After a
+    refusal it shows what was typed."""
     preferences = [(p, Preference(p).label) for p in caches.layout(restaurant).preferences]
-    return render(request, "seating/edit_party.html", {
+    posted = request.method == "POST" and error is not None and error_in != "move"  # a refused save
+    form = {"size": request.POST.get("size", party.size) if posted else party.size,
+            "preference": request.POST.get("preference", party.preference) if posted else party.preference,
+            "notes": request.POST.get("notes", "") if posted else party.notes,
+            "tags": request.POST.getlist("tags") if posted else party.tags}
+    focus = ""
+    if request.htmx:
+        # Where focus goes in the dashboard: the first field when opened or after a refused save,
+        # the reason after a refused move (its own autofocus), the button pressed after a move.
+        focus = request.POST.get("direction", "") if moved else "" if error_in == "move" else "size"
+    template = "seating/edit_party.html#editor" if request.htmx else "seating/edit_party.html"
+    return render(request, template, {
         "restaurant": restaurant, "party": party, "preferences": preferences, "tags": restaurant.tag_list,
-        "error": error, "notes_max": floor.NOTES_MAX, "reason_max": floor.MOVE_REASON_MAX}, status=status)
+        "form": form, "editing": bool(request.htmx), "focus": focus, "error": error, "error_in": error_in,
+        "moved": moved, "reason": request.POST.get("reason", "") if error_in == "move" or moved else "",
+        "notes_max": floor.NOTES_MAX, "reason_max": floor.MOVE_REASON_MAX}, status=status)
+
+
+def _floor_party(request, restaurant, party_id):
+    try:
+        return _party(restaurant, party_id)
+    except Http404:
+        if request.htmx:
+            return None
+        raise
 
 
 @login_required
 @require_POST
 def edit(request, slug, party_id):
     restaurant = staff_restaurant(request, slug)
-    party = _party(restaurant, party_id)
+    party = _floor_party(request, restaurant, party_id)
+    if party is None:
+        return _gone()
     try:
         try:
             size = int(request.POST.get("size", ""))
@@ -173,20 +235,35 @@ def edit(request, slug, party_id):
         floor.edit_party(restaurant=restaurant, party_id=party.id, size=size, preference=preference,
                          notes=notes, tags=tags, changed=changed)
     except WaitlistError as exc:
-        return _edit_page(request, restaurant, party, error=exc.message, status=exc.status if exc.status != 410 else 409)
-    return _done(request, restaurant, _("Saved %(name)s.") % {"name": party.name})
+        return _edit_page(request, restaurant, party, error=exc.message,
+                          status=_refusal_status(request, exc))
+    message = _("Saved %(name)s.") % {"name": party.name}
+    if request.htmx:  # the editor closes; the row shows the change from the stream
+        return HttpResponse(render_to_string("seating/_toast.html", {"message": message, "oob": True}))
+    return _done(request, restaurant, message)
+
+
+def _refusal_status(request, exc):
+    status = exc.status if exc.status != 410 else 409
+    return htmx_status(status) if request.htmx else status
 
 
 @login_required
 @require_POST
 def move(request, slug, party_id):
     restaurant = staff_restaurant(request, slug)
-    party = _party(restaurant, party_id)
+    party = _floor_party(request, restaurant, party_id)
+    if party is None:
+        return _gone()
     direction = request.POST.get("direction", "")
     try:
         floor.move_party(restaurant=restaurant, party_id=party.id, direction=direction,
                          reason=request.POST.get("reason", ""))
     except WaitlistError as exc:
-        return _edit_page(request, restaurant, party, error=exc.message, status=exc.status)
-    message = _("Moved %(name)s up.") if direction == "up" else _("Moved %(name)s down.")
-    return _done(request, restaurant, message % {"name": party.name})
+        return _edit_page(request, restaurant, party, error=exc.message, error_in="move",
+                          status=_refusal_status(request, exc))
+    message = (_("Moved %(name)s up.") if direction == "up" else _("Moved %(name)s down.")) % {"name": party.name}
+    if request.htmx:  # the editor stays open for another move, the reason kept
+        moved = _floor_party(request, restaurant, party.id)
+        return _gone() if moved is None else _edit_page(request, restaurant, moved, moved=message)
+    return _done(request, restaurant, message)

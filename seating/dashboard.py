@@ -99,6 +99,10 @@ def dashboard_context(*, restaurant: Restaurant, view: LiveView, csrf_token: str
     }
 
 
-def render_fragments(*, restaurant: Restaurant, view: LiveView, csrf_token: str) -> dict[str, str]:
+def render_fragments(*, restaurant: Restaurant, view: LiveView, csrf_token: str,
+                     can_manage: bool = False) -> dict[str, str]:
     context = dashboard_context(restaurant=restaurant, view=view, csrf_token=csrf_token)
-    return {name: render_to_string(f"seating/dashboard.html#{name}", context) for name in ("summary", "floor", "queue")}
+    fragments = {name: render_to_string(f"seating/dashboard.html#{name}", context)
+                 for name in ("summary", "floor", "queue")}
+    fragments["controls"] = render_to_string("seating/_controls.html", {**context, "can_manage": can_manage})
+    return fragments

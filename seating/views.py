@@ -96,8 +96,11 @@ def events(request, slug):
     restaurant = staff_restaurant(request, slug)
     csrf_token = get_token(request)
 
+    manages = can_manage(request.user, restaurant)
+
     def render_fn(view):
-        return render_fragments(restaurant=restaurant, view=view, csrf_token=csrf_token)
+        # The view's row: closing or opening saves it and publishes, and the view is rebuilt from it.
+        return render_fragments(restaurant=view.restaurant, view=view, csrf_token=csrf_token, can_manage=manages)
 
     return StreamResponse(Plan(restaurant=restaurant, channel=host_channel(restaurant.id), render=render_fn,
                                language=get_language(),
@@ -124,9 +127,16 @@ def _still_hosting(session_key: str, restaurant: Restaurant):
     return check
 
 
+def htmx_status(status: int) -> int:
+    """A form to correct answers htmx with 422, its convention: django-htmx's debug script
+    (DEBUG on) replaces the whole document with a 400 answer, which would end the live stream."""
+    return 422 if status == 400 else status
+
+
 def _done(request, restaurant, message, *, status=200, error=False):
     if request.htmx:
-        return render(request, "seating/_toast.html", {"message": message, "error": error}, status=status)
+        return render(request, "seating/_toast.html", {"message": message, "error": error},
+                      status=htmx_status(status))
     (messages.error if error else messages.success)(request, message)
     return HttpResponseRedirect(reverse("seating:dashboard", args=[restaurant.slug]), status=303)
 
@@ -147,11 +157,15 @@ HOST_MESSAGES = {
 
 
 def _act(request, slug, action):
-    """Run one host action and report it. ``action(restaurant)`` returns the message. A form
-    posted twice with the same version of the floor (a double click) is acted on once and
-    gets the first answer again."""
+    """Run one host action and report it. ``action(restaurant)`` returns the message."""
     restaurant = staff_restaurant(request, slug)
+    answer = run_action(request, restaurant, action)
+    return _done(request, restaurant, answer["message"], status=answer["status"], error=answer["error"])
 
+
+def run_action(request, restaurant, action) -> dict:
+    """Run ``action(restaurant)``: {message, status, error}. A form posted twice with the same
+    version of the floor (a double click) is acted on once and gets the first answer again."""
     def work():
         try:
             return {"message": str(action(restaurant)), "status": 200, "error": False}
@@ -161,14 +175,13 @@ def _act(request, slug, action):
 
     seen = request.POST.get("rv", "")
     if not seen.isascii() or not seen.isdigit():
-        answer = work()
-    else:
-        target = "|".join(request.POST.get(name, "") for name in ("party", "table", "message"))
-        answer = once.first_answer(restaurant.id, f"{request.path}|{target}|{seen}|{request.user.pk}", work)
-        if answer is None:
-            answer = {"message": _("That is still being done; the floor shows it in a moment."), "status": 409,
-                      "error": True}
-    return _done(request, restaurant, answer["message"], status=answer["status"], error=answer["error"])
+        return work()
+    target = "|".join(request.POST.get(name, "") for name in ("party", "table", "message"))
+    answer = once.first_answer(restaurant.id, f"{request.path}|{target}|{seen}|{request.user.pk}", work)
+    if answer is None:
+        answer = {"message": _("That is still being done; the floor shows it in a moment."), "status": 409,
+                  "error": True}
+    return answer
 
 
 def _table_id(request, restaurant):

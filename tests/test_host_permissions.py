@@ -145,8 +145,8 @@ def test_table_of_another_restaurant_is_refused(client, restaurant, host, f, nam
 
 
 @pytest.mark.parametrize("table, status, message", [
-    ("", 400, "Choose a party and a table first."),
-    ("T2", 400, "Choose a party and a table first."),
+    ("", 422, "Choose a party and a table first."),
+    ("T2", 422, "Choose a party and a table first."),
     ("999999999", 409, "That table is not in this restaurant."),
 ], ids=["missing", "not-a-number", "unknown-id"])
 def test_missing_or_bad_table_field_is_refused(client, restaurant, host, f, table, status, message):

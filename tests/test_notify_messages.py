@@ -10,7 +10,7 @@ from waitlist.outbox import Message
 
 KINDS = {"joined": {}, "confirm": {"c": "s"}, "close": {}, "ready": {"dl": "1800000600000", "tb": ""},
          "hold_expiring": {"dl": "1800000600000"}, "extended": {"dl": "1800000900000"}, "no_show": {},
-         "removed": {}, "limit_soon": {}, "later": {"lo": "45", "hi": "60"},
+         "removed": {}, "limit_soon": {}, "later": {"lo": "45", "hi": "60"}, "later-open": {"lo": "180", "hi": ""},
          "notice": {"t": "We are running about 15 minutes behind, sorry!"},
          "restored": {"dl": "1800000900000"}, "restored-in-line": {}}
 GSM = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"

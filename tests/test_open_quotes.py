@@ -153,3 +153,49 @@ def test_the_host_sees_more_than_three_hours_for_the_last_of_the_line(client, ho
     assert page.count("est. more than 3 hours") in (2, 3)
     spanish = html.unescape(text(client.get(dashboard_url(), HTTP_ACCEPT_LANGUAGE="es")))
     assert spanish.count("aprox. más de 3 horas") == page.count("est. more than 3 hours")
+
+
+# --- telling the diner --------------------------------------------------------------------------
+
+PHONE = "+447911123456"
+
+
+def test_a_wait_that_grows_past_the_horizon_is_told_once_and_honestly(restaurant, twilio):
+    from notifications.watch import Watcher
+    from tests.support.notify import deliver_all
+    from waitlist import contacts, floor, queue
+
+    ann = host_join(restaurant, "Ann", phone=PHONE, language="en", quote=(50, 70))  # first in line
+    for n in range(4):
+        host_join(restaurant, f"Later {n}")
+    for _ in range(4):  # to the back of a line of couples at one two-top: past three hours
+        floor.move_party(restaurant=restaurant, party_id=ann, direction="down", reason="asked to wait")
+    assert Watcher().look(restaurant) == 1
+    deliver_all(restaurant)
+    assert twilio.sent[-1].form["Body"] == \
+        f"{restaurant.name}: Sorry, your wait has grown to more than 3 hours. You keep your place."
+    # Told it is open-ended, there is no high end left to grow: a wait that flips back and forth
+    # near the horizon is not told again.
+    assert contacts.wait_grew(restaurant=restaurant, party_id=ann, wait=(180, None)) is False
+    assert contacts.wait_grew(restaurant=restaurant, party_id=ann, wait=(150, 175)) is False
+    assert queue.status(restaurant=restaurant, party_id=ann).message_kind == "later"
+
+
+def test_an_open_ended_wait_just_past_what_was_told_is_no_news(restaurant):
+    from waitlist import contacts
+
+    near = host_join(restaurant, "Near", phone=PHONE, quote=(150, 170))
+    assert contacts.wait_grew(restaurant=restaurant, party_id=near, wait=(180, None)) is False  # within 15 minutes
+    far = host_join(restaurant, "Far", phone=PHONE, quote=(120, 160))
+    assert contacts.wait_grew(restaurant=restaurant, party_id=far, wait=(180, None)) is True
+
+
+def test_the_spanish_diner_reads_it_in_spanish(restaurant):
+    from notifications.messages import note_for
+    from waitlist import queue
+    from waitlist.outbox import Message
+
+    pid = host_join(restaurant, "Ana", phone=PHONE, language="es", quote=(50, 70))
+    party = queue.status(restaurant=restaurant, party_id=pid)
+    note = note_for(restaurant, party, Message(restaurant.id, "1-0", "later", pid, 0, {"lo": "180", "hi": ""}))
+    assert note.text == "Lo sentimos, tu espera ha crecido a más de 3 horas. Conservas tu lugar."

@@ -5,7 +5,7 @@ and an idle page stops streaming until tapped."""
 import asyncio
 
 from tests.support.clients import Browser
-from tests.support.factories import make_restaurant
+from tests.support.factories import make_restaurant, make_user
 from tests.support.redis_servers import AppServer
 from waitlist import live_view, queue
 from waitlist.stream import Plan, _encode
@@ -54,4 +54,27 @@ def test_an_address_holds_only_so_many_public_streams_and_idle_ones_pause(transa
     finally:
         for browser in browsers:
             browser.close()
+        app.stop()
+
+
+def test_an_open_join_page_turns_to_paused_or_closed_and_back_as_the_host_acts(transactional_db):
+    restaurant = make_restaurant("bistro")
+    make_user("hostess", restaurant=restaurant)
+    app = AppServer(PUBLIC_STREAM_EVERY_SECONDS="0.2").start()
+    diner, host = Browser(app.url), Browser(app.url)
+    try:
+        host.sign_in("hostess", "pass-word-123")
+        stream = diner.events("/waitlist/bistro/events")
+        assert "data-gate" not in stream.next("gate")  # open: no card, the form shows
+        for action, data, shows in (("pause", {"message": "Back at 9"}, "Back at 9"), ("resume", {}, None),
+                                    ("close", {}, "not taking waitlist joins"), ("open", {}, None)):
+            assert host.post(f"/host/bistro/joins/{action}", data).status_code == 303
+            gate = stream.next("gate")
+            if shows is None:
+                assert "data-gate" not in gate, action
+            else:
+                assert "data-gate" in gate and shows in gate, action
+    finally:
+        diner.close()
+        host.close()
         app.stop()

@@ -128,11 +128,14 @@ def getting_close(*, restaurant: Restaurant, party_id: int, now_ms: int | None =
     return lua_scripts.run("close", restaurant_id=restaurant.id, now_ms=_now(now_ms), args=[party_id])["sent"]
 
 
-def wait_grew(*, restaurant: Restaurant, party_id: int, wait: tuple[int, int], now_ms: int | None = None) -> bool:
+def wait_grew(*, restaurant: Restaurant, party_id: int, wait: tuple[int, int | None],
+              now_ms: int | None = None) -> bool:
     """Tell the diner the new range when its high end passed what they were told by more
-    than NOTIFY_LATER_MINUTES. True when this call queued it."""
+    than NOTIFY_LATER_MINUTES (an open-ended wait, ``(low, None)``: when its low end did).
+    True when this call queued it."""
+    low, high = wait
     return lua_scripts.run("later", restaurant_id=restaurant.id, now_ms=_now(now_ms),
-                           args=[party_id, wait[0], wait[1], settings.NOTIFY_LATER_MINUTES])["sent"]
+                           args=[party_id, low, "" if high is None else high, settings.NOTIFY_LATER_MINUTES])["sent"]
 
 
 def message_state(*, restaurant_id: int, party_id: int, state: str, channel: str) -> bool:

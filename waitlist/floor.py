@@ -47,6 +47,14 @@ def pause_joins(*, restaurant: Restaurant, paused: bool, message: str = "", now_
     return int(result["v"])
 
 
+def opened(*, restaurant: Restaurant, is_open: bool, now_ms: int | None = None) -> int:
+    """Record that the restaurant closed for the night (ending any pause) or opened, after its
+    row was saved, and tell every open page. Returns the version."""
+    result = lua_scripts.run("opening", restaurant_id=restaurant.id, now_ms=_now(now_ms),
+                             args=["1" if is_open else "0"], extra_keys=[keys_for(restaurant.id).actions])
+    return int(result["v"])
+
+
 def add_to_quotes(*, restaurant: Restaurant, minutes: int, now_ms: int | None = None) -> int:
     """Add ``minutes`` to every wait quoted and shown, until set back to 0."""
     if not 0 <= minutes <= QUOTE_ADD_MAX:
@@ -117,4 +125,4 @@ def record_actions(*, restaurant: Restaurant, batch: int = 200) -> int:
     return sum(pipe.execute())
 
 
-__all__ = ["undo", "pause_joins", "add_to_quotes", "edit_party", "move_party", "record_actions", "WaitlistError"]
+__all__ = ["undo", "pause_joins", "opened", "add_to_quotes", "edit_party", "move_party", "record_actions", "WaitlistError"]

@@ -81,6 +81,7 @@ def _join_page(request, restaurant, form=None, *, error=None, status=200):
         "waits": current.table if restaurant.is_open and summary.paused is None else [],
         "wait_preferences": current.preferences,
         "notice": summary.notice, "paused": summary.paused,
+        "gated": not restaurant.is_open or summary.paused is not None,
     }, status=status)
 
 
@@ -284,12 +285,16 @@ def _public_renderer(restaurant):
     """What every browser without a party sees: the same bytes for all of them, rendered once
     per change (Plan.shared), from quotes already at hand (never computed on the loop)."""
     def render_fn(current):
+        # The view's row, not the one the stream began with: closing for the night saves the
+        # row and publishes a change, and the view is rebuilt from the row as it is then.
+        row, paused = current.restaurant, current.snapshot.paused
         known = quotes.available(restaurant)
         return {"waits": render_to_string("waitlist/_waits.html", {
-                    "restaurant": restaurant, "waiting_count": current.waiting_count,
-                    "waits": known.table if known and restaurant.is_open and current.snapshot.paused is None else [],
+                    "restaurant": row, "waiting_count": current.waiting_count,
+                    "waits": known.table if known and row.is_open and paused is None else [],
                     "wait_preferences": known.preferences if known else []}),
-                "notice": render_notice(current.snapshot.notice)}
+                "notice": render_notice(current.snapshot.notice),
+                "gate": render_to_string("waitlist/_gate.html", {"is_open": row.is_open, "paused": paused})}
 
     return render_fn
 

@@ -146,8 +146,17 @@
     if (text !== announced) { announced = text; region.textContent = text; }
   }
 
+  // The join page's gate (waitlist/_gate.html): while it shows "closed" or "paused", the
+  // form is hidden; the stream swaps the gate as the host pauses, resumes, closes or opens.
+  function gate() {
+    var holder = document.getElementById("gate");
+    var form = document.querySelector("form.join");
+    if (holder && form) { form.hidden = !!holder.querySelector("[data-gate]"); }
+  }
+
   function refresh(root) {
     tick();
+    gate();
     checkAlerts(root || document);
     showWait();
     announce();
@@ -173,7 +182,8 @@
   document.addEventListener("focusin", function (e) {
     var form = e.target.closest && e.target.closest("#floor form, #queue form");
     var key = form && form.querySelector("input[name=table], input[name=party]");
-    lastFocus = key ? {el: e.target, field: key.name, value: key.value, action: e.target.getAttribute("formaction")} : null;
+    lastFocus = key ? {el: e.target, field: key.name, value: key.value, action: e.target.getAttribute("formaction"),
+                       href: e.target.getAttribute("href")} : null;
   });
   function keepFocus(e) {
     if (!lastFocus || document.body.contains(lastFocus.el)) { return; }
@@ -185,7 +195,8 @@
     // key to a button htmx has not wired yet, and Enter would post the form without htmx).
     if (!key || !e.target.contains(key)) { return; }
     var form = key.form;
-    var same = lastFocus.action && form.querySelector("[formaction='" + lastFocus.action + "']");
+    var same = (lastFocus.action && form.querySelector("[formaction='" + lastFocus.action + "']")) ||
+               (lastFocus.href && form.querySelector("a[href='" + lastFocus.href + "']"));
     var target = same || form.querySelector("button, select");
     if (target) { target.focus({preventScroll: true}); }
   }
@@ -197,6 +208,36 @@
   });
   document.addEventListener("htmx:sseOpen", function () {
     var c = document.querySelector("[data-connection]"); if (c) { c.hidden = true; }
+  });
+
+  // A floor control's answer is its card, the message in the toast out of band. While it is on
+  // its way the stream's copy of the card is not swapped in: the form that asked would be gone,
+  // and htmx looks for an out-of-band part only in the asking form's document (the toast lost).
+  document.addEventListener("htmx:sseBeforeMessage", function (e) {
+    if (e.target.id === "controls" && e.target.querySelector(".htmx-request")) { e.preventDefault(); }
+  });
+
+  // The party editor open in the dashboard (seating/edit_party.html#editor): Cancel closes it
+  // and gives focus back to the party's Edit link; without JavaScript, Cancel is a link back.
+  var editedFrom = null;
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    if (e.detail.target && e.detail.target.id === "editor" && e.detail.elt.matches("a")) { editedFrom = e.detail.elt.getAttribute("href"); }
+  });
+  function focusBack() {
+    var back = editedFrom && document.querySelector("#queue a[href='" + editedFrom + "']");
+    if (back) { back.focus(); }
+  }
+  document.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest("#editor [data-close-editor]")) {
+      e.preventDefault();
+      document.getElementById("editor").innerHTML = "";
+      focusBack();
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (e) {
+    // Saved, or the party left the floor: the answer held only the toast, so the editor is empty.
+    var editor = document.getElementById("editor");
+    if (editor && e.detail.target === editor && !editor.querySelector(".edit-party")) { focusBack(); }
   });
 
   // A join page whose live updates paused (waitlist/_paused.html): a tap draws it afresh.

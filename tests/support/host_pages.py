@@ -94,6 +94,23 @@ POST_ROUTES = [("seat_next", None), ("offer", None), ("walk_in", None),
 GET_ROUTES = [("dashboard", None), ("events", None), ("poster", None)]
 
 
+CONTROLS = ("joins", "quotes", "hold_time")  # answer htmx with their card (seating/_controls.html)
+
+
+def control_message(body: str, error: bool) -> str:
+    """What a floor control's htmx answer says: its card, with the message in the toast (out of
+    band) or, refused, in the card beside the form."""
+    assert body.lstrip().startswith("<section class=\"card controls\""), body[:300]
+    card, _, oob = body.partition('<div id="toast" hx-swap-oob="innerHTML">')
+    if error:
+        assert not oob, "a refusal leaves the toast alone"
+        found = re.findall(r'<p class="(?:alert alert-error|field-error)"[^>]*>(.*?)</p>', card, re.S)
+        assert len(found) == 1, card
+        return html.unescape(found[0].strip())
+    assert "alert-error" not in card and "field-error" not in card
+    return toast(oob)
+
+
 def toast(page: str) -> str:
     """The text of the message the host is shown (toast fragment or the dashboard's toast)."""
     found = re.findall(r'<p class="alert [^"]*"[^>]*>(.*?)</p>', page, re.S)
@@ -128,7 +145,10 @@ class Host:
         if self.htmx:
             assert response.status_code == status, response.content[:400]
             body = response.content.decode()
-            assert "<html" not in body and body.startswith('<p class="alert '), "an htmx action answers the toast"
+            assert "<html" not in body
+            if name in CONTROLS:
+                return control_message(body, error)
+            assert body.startswith('<p class="alert '), "an htmx action answers the toast"
             assert ("alert-error" in body) is error
             return toast(body)
         assert response.status_code == 303, response.content[:400]

@@ -5,8 +5,10 @@
 -- it passed over are no longer counted as passed over.
 -- KEYS: 13 the undo hash, 14 the action log (_lib.lua)
 -- ARGV: 5 party id
--- Queues the "restored" message: the diner may have been told of the no-show, the removal
--- or the table (with the hold's new time when it holds a table again).
+-- Queues the "restored" message: the diner may have been told of the table (an offer undone);
+-- after a no-show or a removal, only once the diner was told of it (its message sent, not
+-- still queued: that one is then dropped at delivery, the party being active again, and
+-- there is nothing to apologise for). With the hold's new time when it holds a table again.
 -- Returns JSON {id, op, tables, token, v}.
 -- Errors: NO_UNDO (nothing to undo, or too late), UNKNOWN_PARTY, NOT_ACTIVE / NOT_ENDED (the
 -- party changed since), REJOINED (its diner has joined again since), TABLE_BUSY <id> (a table
@@ -37,6 +39,8 @@ else
   if (p.st ~= 'left' and p.st ~= 'expired') or p.why ~= u.op then return fail('NOT_ENDED ' .. p.st) end
   -- The diner joined again since (a browser follows one party): that new visit stands.
   if p.d and redis.call('HGET', K.diners, p.d) ~= pid then return fail('REJOINED') end
+  -- The ending's message kinds are named as the undo's ops are (no_show, removed).
+  local told = p.mk == u.op and (p.ms == 'sent' or p.ms == 'delivered')
   if u.st == 'ready' then
     for _, tid in ipairs(tids) do
       local t = table_state(tid)
@@ -48,10 +52,10 @@ else
     local deadline = tonumber(p.dl) + (NOW - tonumber(p.e))
     redis.call('HSET', pkey(pid), 'dl', deadline)
     redis.call('ZADD', K.due, deadline, 'hold:' .. pid)
-    notify('restored', pid, {'dl', deadline})
+    if told then notify('restored', pid, {'dl', deadline}) end
   else
     enqueue(pid, p.p, u.sc)
-    notify('restored', pid)
+    if told then notify('restored', pid) end
   end
   redis.call('HSET', pkey(pid), 'st', u.st)
   redis.call('HDEL', pkey(pid), 'e', 'why')
