@@ -2,6 +2,7 @@
 the rest of the dashboard stays as it was, and the live stream keeps it current."""
 
 from django.contrib.auth.models import User
+from playwright.sync_api import expect
 
 from restaurants.models import StaffMembership
 from tests.support.browser import PHONE, TABLET, BrowserTestCase
@@ -26,7 +27,8 @@ class WalkInErrorsInBrowsers(BrowserTestCase):
         error.wait_for()
         assert error.inner_text() == "Choose where the party would like to sit."
         # The summary inside the form takes focus, so the host (or a screen reader) starts there.
-        host.wait_for_function("document.activeElement.matches('#walk-in-form .error-summary')")
+        # (expect, not wait_for_function: a polled string predicate is an eval the page's CSP refuses)
+        expect(host.locator("#walk-in-form .error-summary")).to_be_focused()
         assert host.locator("#walk-in-form .error-summary").inner_text().startswith("Please correct the field below.")
         # Everything else is still there and styled; the typed name is kept.
         assert host.locator("#floor .tile").count() == self.restaurant.tables.count()

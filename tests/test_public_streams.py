@@ -78,3 +78,15 @@ def test_an_open_join_page_turns_to_paused_or_closed_and_back_as_the_host_acts(t
         diner.close()
         host.close()
         app.stop()
+
+
+def test_a_join_page_keeps_its_wait_table_while_quotes_for_a_saved_row_are_computed(restaurant):
+    from waitlist import quotes
+    from waitlist.views import _public_renderer
+
+    quotes.current(restaurant)  # what the page was drawn with
+    restaurant.save()  # a manager saves the restaurant: a new row version, its quotes not yet computed
+    fresh = type(restaurant).objects.get(pk=restaurant.pk)
+    assert quotes.available(fresh) is None
+    waits = _public_renderer(fresh)(live_view.view(fresh))["waits"]
+    assert "Estimated wait if you join now" in waits and 'data-size="2"' in waits

@@ -127,6 +127,11 @@ def available(restaurant: Restaurant) -> Quotes | None:
     return cached if cached is not None and cached.updated_at == restaurant.updated_at else None
 
 
+def last(restaurant: Restaurant) -> Quotes | None:
+    """The quotes computed last, whatever version of the restaurant's row they were for."""
+    return _quotes.get(restaurant.id)
+
+
 def record_later(restaurant: Restaurant, party_id: int, size: int, preference: str) -> None:
     """Compute the quote of a party that joined before its size had one, and store it."""
     def job():

@@ -288,7 +288,9 @@ def _public_renderer(restaurant):
         # The view's row, not the one the stream began with: closing for the night saves the
         # row and publishes a change, and the view is rebuilt from the row as it is then.
         row, paused = current.restaurant, current.snapshot.paused
-        known = quotes.available(restaurant)
+        # Quotes of another version of the row (a manager saved it since) until the new ones
+        # are computed in the background: the page keeps a wait table rather than losing it.
+        known = quotes.available(row) or quotes.last(row)
         return {"waits": render_to_string("waitlist/_waits.html", {
                     "restaurant": row, "waiting_count": current.waiting_count,
                     "waits": known.table if known and row.is_open and paused is None else [],
