@@ -1,7 +1,7 @@
 """What a diner sees on a phone, in a real browser, against a real server."""
 
 from restaurants.models import Restaurant
-from tests.support.browser import BrowserTestCase
+from tests.support.browser import BrowserTestCase, wait_until
 from tests.support.factories import make_restaurant
 from waitlist import queue
 
@@ -34,7 +34,7 @@ class DinerInBrowserTests(BrowserTestCase):
         ahead.once("dialog", lambda dialog: dialog.accept())
         ahead.get_by_role("button", name="Leave the waitlist").click()
         # Predicates as functions: Playwright evals a bare expression in the page, which the CSP refuses.
-        diner.wait_for_function("() => document.querySelector('[data-position]')?.textContent === '1'", timeout=2000)
+        wait_until(diner, "() => document.querySelector('[data-position]')?.textContent === '1'", timeout=2000)
         assert diner.evaluate("window.__noReload") is True
         assert "Getting close" in diner.locator(".status").inner_text()
         self.shot(diner, "03-getting-close")
@@ -47,7 +47,7 @@ class DinerInBrowserTests(BrowserTestCase):
         diner.wait_for_selector(".state-ready", timeout=2000)
         assert "Your table is ready!" in diner.locator(".banner").inner_text()
         assert "T3" in diner.locator(".banner").inner_text()
-        diner.wait_for_function("() => document.title.includes('Your table is ready')", timeout=3000)
+        wait_until(diner, "() => document.title.includes('Your table is ready')", timeout=3000)
         assert diner.locator("[data-countdown]").first.inner_text().count(":") == 1
         self.shot(diner, "04-table-ready")
 

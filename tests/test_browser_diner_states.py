@@ -6,7 +6,7 @@ import re
 
 from domain.durations import MINUTE_MS
 from tests.support.axe import assert_accessible
-from tests.support.browser import PHONE, BrowserTestCase
+from tests.support.browser import PHONE, BrowserTestCase, wait_until
 from tests.support.diner_pages import party_named, table_ids
 from tests.support.factories import make_restaurant
 from tests.support.live_queue import seated
@@ -60,7 +60,7 @@ class DinerStatesInBrowserTests(BrowserTestCase):
             assert re.fullmatch(r"6 people — Table: \d+–\d+ min · Either: \d+–\d+ min", line.inner_text())
             assert page.locator("tr.chosen").get_attribute("data-size") == "6"  # no counter for six
             page.get_by_label("Party size").fill("1")
-            page.wait_for_function("() => document.querySelector('[data-your-wait]').textContent"
+            wait_until(page, "() => document.querySelector('[data-your-wait]').textContent"
                                    ".startsWith('1 person')")
             assert "Counter: Seated now" in line.inner_text()  # the counter is free
             assert page.locator("tr.chosen").get_attribute("data-size") == "1"
@@ -79,7 +79,7 @@ class DinerStatesInBrowserTests(BrowserTestCase):
         page.get_by_role("region", name="Espera estimada si te unes ahora").focus()
         for _ in range(4):
             page.keyboard.press("ArrowRight")
-        page.wait_for_function("""() => document.querySelector('.waits thead th:last-child').getBoundingClientRect()
+        wait_until(page, """() => document.querySelector('.waits thead th:last-child').getBoundingClientRect()
             .right <= document.querySelector('.waits-scroll').getBoundingClientRect().right + 1""")  # scrolls smoothly
         self.shot(page, "40-join-quotes-phone-es-large-text")
         page.evaluate("() => { document.documentElement.style.fontSize = ''; }")
@@ -157,7 +157,7 @@ class DinerStatesInBrowserTests(BrowserTestCase):
         queue.offer(restaurant=self.restaurant, party_id=party.id, table_ids=[table_ids(self.restaurant)["T1"]],
                     kind="table")
         page.wait_for_selector(".state-ready", timeout=3000)
-        page.wait_for_function("() => document.body.classList.contains('alerting')")
+        wait_until(page, "() => document.body.classList.contains('alerting')")
         page.evaluate("() => document.body.classList.remove('alerting')")
         queue.notify_again(restaurant=self.restaurant, party_id=party.id, extend_minutes=5)
         page.wait_for_selector(".extended", timeout=3000)

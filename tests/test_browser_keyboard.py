@@ -7,7 +7,7 @@ from django.test import Client
 
 from restaurants.models import StaffMembership
 from tests.support.axe import assert_accessible
-from tests.support.browser import PHONE, BrowserTestCase
+from tests.support.browser import PHONE, BrowserTestCase, wait_until
 from tests.support.factories import make_restaurant
 from tests.support.insights_data import MON, SUN, realistic_weeks
 from tests.support.insights_data import url as insights_url
@@ -39,7 +39,7 @@ def tab_to(page, wanted, *, limit=60):
 def wait_for_focus_on(page, name: str) -> None:
     """The focus comes to rest on the button named ``name`` (after a live redraw, say)."""
     try:
-        page.wait_for_function("name => document.activeElement.textContent.replace(/\\s+/g, ' ').trim() === name",
+        wait_until(page, "name => document.activeElement.textContent.replace(/\\s+/g, ' ').trim() === name",
                                arg=name)
     except Exception as error:
         where = page.evaluate("() => [document.activeElement.outerHTML.slice(0, 160), window.__noReload === true]")
@@ -88,8 +88,8 @@ class KeyboardTests(BrowserTestCase):
         # The party ahead leaves: the live region says the new place, and only that; the message is
         # left alone (drawn again, its own live region would be read again).
         queue.leave(restaurant=self.restaurant, party_id=ahead)
-        diner.wait_for_function("() => document.querySelector('[data-position]').textContent === '1'")
-        diner.wait_for_function("() => document.querySelector('[data-announce]').textContent !== ''")
+        wait_until(diner, "() => document.querySelector('[data-position]').textContent === '1'")
+        wait_until(diner, "() => document.querySelector('[data-announce]').textContent !== ''")
         assert announced(diner) == "Getting close. Your place in line: 1."  # no table is taken: it is close
         assert diner.evaluate("() => document.querySelector('.notice-banner').__first") is True
         self.shot(diner, "50-keyboard-diner-waiting")
@@ -110,7 +110,7 @@ class KeyboardTests(BrowserTestCase):
         host.wait_for_selector("#toast .alert-ok")
 
         diner.wait_for_selector(".state-ready", timeout=3000)
-        diner.wait_for_function("() => document.querySelector('[data-announce]').textContent.startsWith('Your table')")
+        wait_until(diner, "() => document.querySelector('[data-announce]').textContent.startsWith('Your table')")
         assert announced(diner) == "Your table is ready! Table T3."
         assert_accessible(diner, context="status, ready (keyboard)")
         diner.keyboard.press("Shift+Tab")  # back from wherever focus was left, then forward to the button
@@ -135,7 +135,7 @@ class KeyboardTests(BrowserTestCase):
         host.keyboard.press("Enter")
         host.get_by_role("button", name="To cleaning T3", exact=True).wait_for(timeout=3000)
         wait_for_focus_on(host, "To cleaning T3")
-        diner.wait_for_function("() => document.querySelector('[data-announce]').textContent !== ''", timeout=3000)
+        wait_until(diner, "() => document.querySelector('[data-announce]').textContent !== ''", timeout=3000)
         assert announced(diner) == "Thanks for dining with us!"
         assert host.evaluate("window.__noReload") is True
         assert_accessible(host, context="host dashboard, a table cleaning")

@@ -9,7 +9,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from restaurants.models import Restaurant
-from tests.support.browser import BrowserTestCase
+from tests.support.browser import BrowserTestCase, wait_until
 from tests.support.factories import make_restaurant
 from waitlist import queue
 
@@ -86,7 +86,7 @@ class SpanishDinerTests(BrowserTestCase):
         assert dialogs and not set(re.findall(r"[a-z]+", dialogs[0].lower())) & ENGLISH_WORDS, dialogs
         self.shot(ahead, "es-02-left")
 
-        diner.wait_for_function("() => document.querySelector('[data-position]')?.textContent === '1'", timeout=3000)
+        wait_until(diner, "() => document.querySelector('[data-position]')?.textContent === '1'", timeout=3000)
         self.assert_spanish(diner, typed=["Lucía"])
 
         restaurant = Restaurant.objects.get(slug="bistro")

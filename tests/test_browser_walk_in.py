@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from restaurants.models import StaffMembership
-from tests.support.browser import PHONE, TABLET, BrowserTestCase
+from tests.support.browser import PHONE, TABLET, BrowserTestCase, wait_until
 from tests.support.factories import make_restaurant
 
 
@@ -19,7 +19,7 @@ class WalkInErrorsInBrowsers(BrowserTestCase):
         host = self.new_page(device)
         host.goto("/host/bistro/")
         self.sign_in(host, "hostess", "floor-pass-123", then="#floor")
-        host.wait_for_function("window.htmx !== undefined")
+        wait_until(host, "window.htmx !== undefined")
         host.locator(".walk-in summary").click()
         host.get_by_label("Name").fill("Walt")
         host.get_by_role("button", name="Add to waitlist").click()  # no seating choice

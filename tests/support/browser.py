@@ -11,6 +11,7 @@ line saying how to get one, unless REQUIRE_BROWSER=1 (as in .ci/run) makes that 
 
 import os
 import shutil
+import time
 import unittest
 from functools import cache
 from pathlib import Path
@@ -96,3 +97,18 @@ def chromium() -> str | None:
 
     with sync_playwright() as playwright:
         return "" if Path(playwright.chromium.executable_path).exists() else None
+
+
+def wait_until(page, predicate: str, arg=None, timeout: float = 5000) -> None:
+    """Wait until ``predicate`` (a JavaScript function, given ``arg``) is truthy on ``page``.
+
+    Polled from here with ``page.evaluate`` rather than with ``page.wait_for_function``: the
+    latter evaluates its string in the page, an eval the pages' Content-Security-Policy
+    refuses, and under load that refusal made waits fail at random."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        if page.evaluate(predicate, arg):
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"still false after {timeout:.0f} ms: {predicate}")
+        page.wait_for_timeout(50)
