@@ -9,7 +9,7 @@ import sys
 from .harness import Environment, print_table
 
 ORDER = ["positions", "roundtrips", "redis_calls", "join_form", "memory", "http_join", "fanout", "public",
-         "processes", "stream_cost", "soak", "notify", "rebuild", "estimates"]
+         "processes", "builds", "stream_cost", "soak", "notify", "rebuild", "estimates"]
 
 
 def main(argv: list[str]) -> int:
