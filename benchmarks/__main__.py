@@ -8,7 +8,7 @@ import sys
 
 from .harness import Environment, print_table
 
-ORDER = ["positions", "roundtrips", "redis_calls", "join_form", "memory", "http_join", "fanout", "public",
+ORDER = ["positions", "roundtrips", "redis_calls", "join_form", "memory", "http_join", "fanout", "join_latency", "public",
          "processes", "builds", "stream_cost", "soak", "notify", "rebuild", "estimates"]
 
 
