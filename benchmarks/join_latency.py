@@ -12,7 +12,7 @@ import time
 
 from .fanout import open_diners
 from .harness import Environment, Result
-from .http_join import REQUEST_ID
+from .http_join import REQUEST_ID, cpu_seconds
 from .sse_client import Connection, request
 
 STREAMS = 5000
@@ -106,22 +106,23 @@ def measure(pinned: dict) -> list[Result]:
             stop = asyncio.Event()
             changer = asyncio.create_task(changes(stop))
             await asyncio.sleep(1.5)  # the fan-outs under way
-            started = time.perf_counter()
+            started, used = time.perf_counter(), cpu_seconds(server.process.pid)
             busy = await _join_latencies(port, browsers[40 + JOINS:])
             seconds = time.perf_counter() - started
+            load = (cpu_seconds(server.process.pid) - used) / seconds
             stop.set()
             made = await changer
             errors = sum(s.errors for s in streams)
             for stream in streams:
                 stream.closed = True
-            return idle, busy, made, seconds, errors
+            return idle, busy, made, seconds, errors, load
 
-        idle, busy, made, seconds, errors = asyncio.run(main())
+        idle, busy, made, seconds, errors, load = asyncio.run(main())
     finally:
         server.stop()
     ratio = _p95(busy) / _p95(idle)
     return [Result(f"join p95, {STREAMS} streams and {CHANGES_PER_SECOND} changes/s / idle", ratio, target=2.0, raw={
         "p95_busy_ms": _p95(busy) * 1e3, "p95_idle_ms": _p95(idle) * 1e3,
         "median_busy_ms": statistics.median(busy) * 1e3, "median_idle_ms": statistics.median(idle) * 1e3,
-        "changes": made, "busy_seconds": seconds, "joins": JOINS, "concurrency": CONCURRENCY,
+        "changes": made, "busy_seconds": seconds, "server_core_busy": load, "joins": JOINS, "concurrency": CONCURRENCY,
         "stream_errors": errors}, note="daphne pinned to its own core (WEB_CPUS); keep-alive POSTs")]

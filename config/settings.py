@@ -279,6 +279,11 @@ PUBLIC_STREAM_EVERY_SECONDS = float(os.getenv("PUBLIC_STREAM_EVERY_SECONDS", "3"
 # streams may take; past it, new streams get a 503 with Retry-After (waitlist/hub.py), so
 # Redis, the database and page requests keep descriptors in reserve.
 STREAM_FD_SHARE = float(os.getenv("STREAM_FD_SHARE", "0.8"))
+# A built view's wait estimates and quotes are computed in a helper process of each server
+# process, at this niceness, so that simulating a long line never holds the server's GIL
+# (waitlist/estimating.py); ESTIMATE_IN_PROCESS=1 computes them in the server process.
+ESTIMATE_IN_PROCESS = envbool("ESTIMATE_IN_PROCESS")
+ESTIMATOR_NICE = envint("ESTIMATOR_NICE", 10)
 
 # How often an open host dashboard stream checks that its browser may still host there
 # (signed in, a member, active): a host who lost the right stops receiving within this.

@@ -24,7 +24,7 @@ from django.db import close_old_connections
 
 from restaurants.models import Restaurant
 from waitlist import heartbeats, outbox
-from waitlist.builds import BUILT
+from waitlist.builds import BUILT_MARK
 from waitlist.events import bus_channel, restaurant_id_from_bus
 from waitlist.redis_client import get_redis
 
@@ -34,9 +34,7 @@ log = logging.getLogger("notifications.worker")
 
 SWEEP_SECONDS = 1.0
 RESTAURANTS_RELOAD_SECONDS = 10
-BACKOFF_SECONDS = (1, 2, 5, 10, 20, 30)
-# How a built view's bus message (waitlist/builds.py) starts to say what it is.
-BUILT_MARK = f'"event_type": "{BUILT}"'.encode()  # after the 1st, 2nd... failed attempt
+BACKOFF_SECONDS = (1, 2, 5, 10, 20, 30)  # after the 1st, 2nd... failed attempt
 
 
 def backoff(attempt: int) -> float:
@@ -167,7 +165,7 @@ class Notifier:
                         time.sleep(1.0)
                         continue
                     raw = pubsub.get_sharded_message(timeout=1.0)
-                    if raw is None or raw.get("type") != "smessage" or BUILT_MARK in raw["data"]:
+                    if raw is None or raw.get("type") != "smessage" or BUILT_MARK in raw["data"][:200]:
                         continue  # a view built for the streams: its change was heard already
                     restaurant_id = restaurant_id_from_bus(raw["channel"])
                     if restaurant_id is not None:

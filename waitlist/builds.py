@@ -23,9 +23,9 @@ from asgiref.sync import sync_to_async
 
 from restaurants.models import Restaurant
 
-from . import live_view, queue, quotes
+from . import estimating, live_view, queue, quotes
 from .events import bus_channel
-from .eventstream import message
+from .eventstream import decode, message
 from .keys import keys_for
 from .redis_client import execute, get_redis
 
@@ -35,8 +35,12 @@ LEASE_MS = 2000
 MIN_REFRESH_SECONDS = 0.25
 ESTIMATE_EVERY_SECONDS = 2.0
 BUILT = "built"
-# Who published a built view: a process skips its own.
+# Who published a built view: a process skips its own, by how the message ends (no JSON
+# parsed on the event loop for a view of thousands of parties it built itself).
 ME = secrets.token_hex(6)
+MINE = f'"pub_id": "{ME}"}}'.encode()
+# How a built view's bus message begins, after its channel name.
+BUILT_MARK = b'"event_type": "built"'
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
@@ -111,13 +115,13 @@ class Builds:
 
     async def _build(self, restaurant_id: int) -> None:
         self.builds += 1
-        restaurant, version = await sync_to_async(_places, thread_sensitive=False)(restaurant_id)
+        restaurant, version, answer = await sync_to_async(_places, thread_sensitive=False)(restaurant_id)
         self.have[restaurant_id] = max(version, self.have.get(restaurant_id, 0))
         self.heard[restaurant_id] = max(version, self.heard.get(restaurant_id, 0))
         self.wake(restaurant_id)
         overdue = time.monotonic() - self.estimated_at.get(restaurant_id, 0) > ESTIMATE_EVERY_SECONDS
         if restaurant_id not in self.again or overdue:
-            await sync_to_async(_estimates, thread_sensitive=False)(restaurant)
+            await sync_to_async(_estimates, thread_sensitive=False)(restaurant, answer)
             self.estimated_at[restaurant_id] = time.monotonic()
             self.wake(restaurant_id)
 
@@ -135,36 +139,23 @@ class Builds:
 
     # --- views built elsewhere ------------------------------------------------------
 
-    def received(self, restaurant_id: int, data: str) -> None:
-        try:
-            built = json.loads(data)
-            version = int(built["v"])
-        except (ValueError, KeyError, TypeError):
+    def received(self, restaurant_id: int, raw: bytes) -> None:
+        """A built view's bus message (unparsed: read in a thread, off the event loop)."""
+        if raw.endswith(MINE):
             return
-        if built.get("by") == ME:
-            return
-        if built.get("s") == "places":
-            self.heard[restaurant_id] = max(version, self.heard.get(restaurant_id, 0))
-            asyncio.get_running_loop().create_task(self._adopt(restaurant_id, version, built))
-        elif built.get("s") == "estimates":
-            asyncio.get_running_loop().create_task(self._adopt_estimates(restaurant_id, version, built))
+        asyncio.get_running_loop().create_task(self._adopt(restaurant_id, raw))
 
-    async def _adopt(self, restaurant_id: int, version: int, built: dict) -> None:
+    async def _adopt(self, restaurant_id: int, raw: bytes) -> None:
         try:
-            await sync_to_async(_adopt_places, thread_sensitive=False)(restaurant_id, built["snapshot"])
+            stage, version = await sync_to_async(_adopt, thread_sensitive=False)(restaurant_id, raw)
         except Exception as exc:  # noqa: BLE001 - the next change, or the resync, catches up
             log.warning("adopting restaurant %s's view failed: %s", restaurant_id, exc.__class__.__name__)
             return
-        self.have[restaurant_id] = max(version, self.have.get(restaurant_id, 0))
-        self.wake(restaurant_id)
-
-    async def _adopt_estimates(self, restaurant_id: int, version: int, built: dict) -> None:
-        try:
-            await sync_to_async(_adopt_estimates, thread_sensitive=False)(restaurant_id, version, built)
-        except Exception as exc:  # noqa: BLE001 - as above
-            log.warning("adopting restaurant %s's estimates failed: %s", restaurant_id, exc.__class__.__name__)
-            return
-        self.wake(restaurant_id)
+        if stage == "places":
+            self.heard[restaurant_id] = max(version, self.heard.get(restaurant_id, 0))
+            self.have[restaurant_id] = max(version, self.have.get(restaurant_id, 0))
+        if stage:
+            self.wake(restaurant_id)
 
 
 # --- in threads -------------------------------------------------------------------------
@@ -186,38 +177,46 @@ def _release(restaurant_id: int, token: str) -> None:
 def _publish(restaurant_id: int, built: dict) -> None:
     from .events import restaurant_channel
 
-    body = message(restaurant_channel(restaurant_id), BUILT, json.dumps({**built, "by": ME}, separators=(",", ":")))
+    body = message(restaurant_channel(restaurant_id), BUILT, json.dumps(built, separators=(",", ":")), pub_id=ME)
     execute(get_redis(), "SPUBLISH", bus_channel(restaurant_id), body)
 
 
-def _places(restaurant_id: int) -> tuple[Restaurant, int]:
+def _places(restaurant_id: int) -> tuple[Restaurant, int, dict]:
     restaurant = Restaurant.objects.get(pk=restaurant_id)
     answer = queue.snapshot_answer(restaurant=restaurant_id)
     live = live_view.adopt(restaurant, queue.snapshot_from(answer))
     _publish(restaurant_id, {"s": "places", "v": live.version, "snapshot": answer})
-    return restaurant, live.version
+    return restaurant, live.version, answer
 
 
-def _estimates(restaurant: Restaurant) -> None:
-    live = live_view.with_estimates(restaurant)
-    if live is None:
-        return
-    computed = quotes.compute(restaurant, version=live.version)
-    _publish(restaurant.id, {
-        "s": "estimates", "v": live.version,
-        "waits": [[pid, *wait] if wait else [pid] for pid, wait in live.waits.items()],
-        "quotes": [[size, preference, *wait] if wait else [size, preference]
-                   for (size, preference), wait in computed.by_party.items()]})
+def _estimates(restaurant: Restaurant, answer: dict) -> None:
+    version, waits, quote_rows = estimating.estimate(restaurant.id, answer)
+    built = {"s": "estimates", "v": version, "waits": waits, "quotes": quote_rows}
+    _take_estimates(restaurant.id, version, built)
+    _publish(restaurant.id, built)
 
 
-def _adopt_places(restaurant_id: int, answer: dict) -> None:
-    restaurant = Restaurant.objects.get(pk=restaurant_id)
-    live_view.adopt(restaurant, queue.snapshot_from(answer))
+def _adopt(restaurant_id: int, raw: bytes) -> tuple[str, int]:
+    """Take a view another process built: (its stage, its version); stage "" if unusable."""
+    decoded = decode(raw)
+    try:
+        built = json.loads(decoded.data)
+        version, stage = int(built["v"]), built.get("s")
+    except (AttributeError, ValueError, KeyError, TypeError):
+        return "", 0
+    if stage == "places":
+        restaurant = Restaurant.objects.get(pk=restaurant_id)
+        live_view.adopt(restaurant, queue.snapshot_from(built["snapshot"]))
+    elif stage != "estimates" or not _take_estimates(restaurant_id, version, built):
+        return "", version
+    return stage, version
 
 
-def _adopt_estimates(restaurant_id: int, version: int, built: dict) -> None:
+def _take_estimates(restaurant_id: int, version: int, built: dict) -> bool:
     waits = {int(row[0]): tuple(row[1:]) if len(row) > 1 else None for row in built["waits"]}
     live = live_view.adopt_estimates(restaurant_id, version, waits)
-    if live is not None and live.version == version:
-        by_party = {(int(row[0]), str(row[1])): tuple(row[2:]) if len(row) > 2 else None for row in built["quotes"]}
-        quotes.adopt(live, by_party)
+    if live is None or live.version != version:
+        return False
+    by_party = {(int(row[0]), str(row[1])): tuple(row[2:]) if len(row) > 2 else None for row in built["quotes"]}
+    quotes.adopt(live, by_party)
+    return True

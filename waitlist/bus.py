@@ -13,7 +13,7 @@ is built again, so pages catch up on their own.
 
 import json
 
-from .builds import BUILT, Builds
+from .builds import BUILT_MARK, Builds
 from .channels import channels
 from .events import host_channel, restaurant_channel
 from .eventstream import decode
@@ -48,12 +48,12 @@ class Bus:
     def unfollow(self, restaurant_id: int) -> None:
         channels.release(restaurant_id)
 
-    def on_message(self, restaurant_id: int, raw) -> None:
+    def on_message(self, restaurant_id: int, raw: bytes) -> None:
+        if BUILT_MARK in raw[:200]:  # a built view: parsed in a thread (it may hold thousands of parties)
+            self.builds.received(restaurant_id, raw)
+            return
         message = decode(raw)
         if message is None:
-            return
-        if message.event == BUILT:
-            self.builds.received(restaurant_id, message.data)
             return
         if message.event != CHANGED:
             # Same HTML for everyone (an announcement): forwarded as it is, no rendering.

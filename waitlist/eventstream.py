@@ -39,8 +39,9 @@ def decode(raw: bytes | str) -> BusMessage | None:
         return None
 
 
-def message(channel: str, event: str, data: str) -> str:
-    return json.dumps({"channel": channel, "event_type": event, "data": data, "pub_id": None})
+def message(channel: str, event: str, data: str, pub_id: str | None = None) -> str:
+    """A bus message; ``pub_id`` ends it (a sender can then know its own without parsing)."""
+    return json.dumps({"channel": channel, "event_type": event, "data": data, "pub_id": pub_id})
 
 
 def encode(event: str, data: str) -> str:
