@@ -64,7 +64,7 @@ class Hub:
         self.paced_at: dict[str, float] = {}  # channel -> when its paced streams last had news
         self.on_paced = None  # what sends the paced streams their news (waitlist/broadcast.py)
         self.streams = 0  # open streams, every channel together
-        self.jobs: collections.deque = collections.deque()  # [listeners, next index, event, data]
+        self.jobs: collections.deque = collections.deque()  # [listeners, next index, event, data, channel]
         self.fanning: asyncio.Task | None = None
         self.slice = 32
         self.turns = 0  # loop turns spent fanning out (tests, benchmarks)
@@ -118,7 +118,12 @@ class Hub:
             for listener in now:
                 self._tell(listener, event, data)
         elif now:
-            self.jobs.append([now, 0, event, data])
+            if event == CHANGED:
+                # A newer view supersedes the streams still waiting for the last one (a woken
+                # stream renders the latest view): this change does not queue behind it.
+                self.jobs = collections.deque(job for job in self.jobs
+                                              if not (job[2] == CHANGED and job[4] == channel))
+            self.jobs.append([now, 0, event, data, channel])
             if self.fanning is None or self.fanning.done():
                 self.fanning = asyncio.get_running_loop().create_task(self._fan_out())
         if paced is None:
@@ -135,12 +140,12 @@ class Hub:
         low, high = SLICE_LIMITS
         while self.jobs:
             job = self.jobs[0]
-            listeners, start, event, data = job
+            listeners, start, event, data, _ = job
             end = min(start + self.slice, len(listeners))
             for listener in listeners[start:end]:
                 self._tell(listener, event, data)
             job[1] = end
-            if end >= len(listeners):
+            if end >= len(listeners) and self.jobs and self.jobs[0] is job:
                 self.jobs.popleft()
             started = time.perf_counter()
             await asyncio.sleep(0)  # the slice's streams run, the loop serves the rest, then more
