@@ -42,8 +42,9 @@ def test_a_change_is_read_and_built_once_however_many_processes_hold_its_streams
                 html = stream.next(POSITION_EVENTS, timeout=10, where=lambda h, p=place: position_in(h) == p - 1)
                 assert position_in(html) == place - 1
             time.sleep(1.0)
-        # One snapshot read per change in all (three processes each reading would be 3 x CHANGES).
-        assert calls.calls == CHANGES, calls.calls
+        # At most one snapshot read per change in all (fewer when a loaded machine lets two
+        # changes fall in one build round); three processes each reading would be 3 x CHANGES.
+        assert 1 <= calls.calls <= CHANGES, calls.calls
     finally:
         for diner in diners:
             diner.close()
