@@ -103,16 +103,20 @@ class Channels:
         count = self.counts.get(restaurant_id, 0)
         self.counts[restaurant_id] = count + 1
         channel = bus_channel(restaurant_id).encode()
-        if count == 0:
-            self.waiting.setdefault(channel, asyncio.get_running_loop().create_future())
-            if self.up:
-                await self._send(channel, "SSUBSCRIBE")
-        future = self.waiting.get(channel)
-        if future is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(future), CONFIRM_SECONDS)
-            except TimeoutError:
-                log.warning("subscription to %s not confirmed; serving anyway", channel.decode())
+        try:
+            if count == 0:
+                self.waiting.setdefault(channel, asyncio.get_running_loop().create_future())
+                if self.up:
+                    await self._send(channel, "SSUBSCRIBE")
+            future = self.waiting.get(channel)
+            if future is not None:
+                try:
+                    await asyncio.wait_for(asyncio.shield(future), CONFIRM_SECONDS)
+                except TimeoutError:
+                    log.warning("subscription to %s not confirmed; serving anyway", channel.decode())
+        except asyncio.CancelledError:  # the client left meanwhile: this stream is not counted
+            self.release(restaurant_id)
+            raise
 
     def release(self, restaurant_id: int) -> None:
         """One local stream of the restaurant fewer; the last one unsubscribes."""
