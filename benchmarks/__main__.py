@@ -8,8 +8,8 @@ import sys
 
 from .harness import Environment, print_table
 
-ORDER = ["positions", "roundtrips", "redis_calls", "join_form", "memory", "http_join", "fanout", "public",
-         "processes", "stream_cost", "soak", "notify", "rebuild", "estimates"]
+ORDER = ["positions", "roundtrips", "redis_calls", "join_form", "memory", "http_join", "fanout", "join_latency", "public",
+         "processes", "builds", "stream_cost", "soak", "notify", "rebuild", "estimates"]
 
 
 def main(argv: list[str]) -> int:

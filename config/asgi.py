@@ -33,8 +33,17 @@ from config import request_limits, tuning  # noqa: E402
 tuning.apply()
 request_limits.install()
 
+from django.utils import translation  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
+
+from waitlist import hub  # noqa: E402
 from waitlist.broadcast import serve_shared  # noqa: E402
 from waitlist.stream import StreamResponse, serve  # noqa: E402
+
+# As many open streams as descriptors allow: raised to the hard limit before any opens.
+hub.raise_fd_limit()
+# Seconds a refused stream's browser waits before trying again (htmx's SSE reconnects).
+STREAM_RETRY_AFTER = 10
 
 # Enough threads to overlap a few requests waiting on Redis or the database. More is worse
 # under the GIL (docs/performance.md); scale out with processes instead.
@@ -120,10 +129,23 @@ async def router(scope, receive, send):
     elif scope["method"] == "HEAD":  # a stream's headers, without holding it open
         await send(start)
         await send({"type": "http.response.body", "body": b""})
+    elif hub.full():
+        await _refuse_stream(result, send)
     elif result.shared and result.every_seconds:
         await serve_shared(result, start, receive, send)  # the join page's: served as a group
     else:
         await serve(result, start, receive, send)
+
+
+async def _refuse_stream(plan, send) -> None:
+    """503 with Retry-After: this process has as many streams as its descriptors allow
+    (waitlist/hub.py: stream_capacity). The page keeps working without its live updates."""
+    with translation.override(plan.language):
+        text = _("Live updates are busy right now. This page will try again in a few seconds.")
+    await send({"type": "http.response.start", "status": 503, "headers": [
+        (b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", str(STREAM_RETRY_AFTER).encode()),
+        (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": text.encode()})
 
 
 # Static files too go through the router and Django's handler: WhiteNoise (a middleware,

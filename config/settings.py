@@ -275,6 +275,15 @@ NOTIFY_CLAIM_IDLE_SECONDS = float(os.getenv("NOTIFY_CLAIM_IDLE_SECONDS", "60"))
 PUBLIC_STREAMS_PER_ADDRESS = envint("PUBLIC_STREAMS_PER_ADDRESS", 20)
 PUBLIC_STREAM_IDLE_SECONDS = float(os.getenv("PUBLIC_STREAM_IDLE_SECONDS", "600"))
 PUBLIC_STREAM_EVERY_SECONDS = float(os.getenv("PUBLIC_STREAM_EVERY_SECONDS", "3"))  # at most one update this often
+# Share of a server process's open-file limit (raised to the hard limit at start) that open
+# streams may take; past it, new streams get a 503 with Retry-After (waitlist/hub.py), so
+# Redis, the database and page requests keep descriptors in reserve.
+STREAM_FD_SHARE = float(os.getenv("STREAM_FD_SHARE", "0.8"))
+# A built view's wait estimates and quotes are computed in a helper process of each server
+# process, at this niceness, so that simulating a long line never holds the server's GIL
+# (waitlist/estimating.py); ESTIMATE_IN_PROCESS=1 computes them in the server process.
+ESTIMATE_IN_PROCESS = envbool("ESTIMATE_IN_PROCESS")
+ESTIMATOR_NICE = envint("ESTIMATOR_NICE", 10)
 
 # How often an open host dashboard stream checks that its browser may still host there
 # (signed in, a member, active): a host who lost the right stops receiving within this.

@@ -22,8 +22,11 @@ GC_YOUNG allocations longer.
 
 import gc
 import os
+import sys
 
 GC_YOUNG = 50_000
+# How long a thread holding the GIL keeps it while another waits (Python's default: 5 ms).
+GIL_SWITCH_SECONDS = 0.005
 GC_OLDER = (20, 100)
 
 
@@ -57,3 +60,4 @@ def apply() -> None:
         pin_process(parse_cpus(text))
     gc.freeze()
     gc.set_threshold(GC_YOUNG, *GC_OLDER)
+    sys.setswitchinterval(float(os.getenv("GIL_SWITCH_SECONDS", str(GIL_SWITCH_SECONDS))))

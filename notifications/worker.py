@@ -24,8 +24,8 @@ from django.db import close_old_connections
 
 from restaurants.models import Restaurant
 from waitlist import heartbeats, outbox
-from waitlist.events import restaurant_id_from_channel
-from waitlist.eventstream import BUS, decode
+from waitlist.builds import BUILT_MARK
+from waitlist.events import bus_channel, restaurant_id_from_bus
 from waitlist.redis_client import get_redis
 
 from . import delivery, watch
@@ -148,18 +148,26 @@ class Notifier:
     # --- the bus: which restaurants changed ---------------------------------------------
 
     def listen(self) -> None:
+        """Follows every restaurant's bus channel (sharded: in a Cluster, on the node owning
+        the restaurant), those added later too once the list is reloaded."""
         backoff_seconds = 0.2
         while not self.stopping.is_set():
             try:
                 pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(BUS)
+                followed: set[int] = set()
                 backoff_seconds = 0.2
                 while not self.stopping.is_set():
-                    raw = pubsub.get_message(timeout=1.0)
-                    if raw is None or raw.get("type") != "message":
+                    new = set(self.restaurants) - followed
+                    if new:
+                        pubsub.ssubscribe(*(bus_channel(restaurant_id) for restaurant_id in sorted(new)))
+                        followed |= new
+                    if not followed:
+                        time.sleep(1.0)
                         continue
-                    message = decode(raw["data"])
-                    restaurant_id = restaurant_id_from_channel(message.channel) if message else None
+                    raw = pubsub.get_sharded_message(timeout=1.0)
+                    if raw is None or raw.get("type") != "smessage" or BUILT_MARK in raw["data"][:200]:
+                        continue  # a view built for the streams: its change was heard already
+                    restaurant_id = restaurant_id_from_bus(raw["channel"])
                     if restaurant_id is not None:
                         with self.lock:
                             self.dirty.add(restaurant_id)

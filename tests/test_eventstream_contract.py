@@ -8,29 +8,26 @@ import redis
 from django.conf import settings
 
 from waitlist import eventstream
-from waitlist.events import restaurant_channel
+from waitlist.events import bus_channel, restaurant_channel
 from waitlist.lua_scripts import run
 from waitlist.redis_client import get_redis
 
 
-def listen():
+def listen(restaurant_id):
     pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(eventstream.BUS)
-    pubsub.get_message(timeout=1)  # the subscribe confirmation
+    pubsub.ssubscribe(bus_channel(restaurant_id))
+    pubsub.get_sharded_message(timeout=1)  # the subscribe confirmation
     return pubsub
 
 
 def next_message(pubsub):
-    message = pubsub.get_message(timeout=2)
+    message = pubsub.get_sharded_message(timeout=2)
     assert message is not None, "nothing was published on the bus"
     return message["data"]
 
 
-def test_send_event_publishes_on_the_bus_a_message_our_listener_reads(monkeypatch):
-    # The library made its client at import from settings.EVENTSTREAM_REDIS: point it at the
-    # test server the way the setting does.
-    monkeypatch.setattr(library, "redis_client", redis.Redis(**settings.EVENTSTREAM_REDIS))
-    pubsub = listen()
+def test_publish_sends_the_librarys_message_on_the_restaurants_channel():
+    pubsub = listen(7)
     eventstream.publish("restaurant-7", "notice", "<p>Running late</p>")
     raw = next_message(pubsub)
     assert json.loads(raw) == {"channel": "restaurant-7", "event_type": "notice", "data": "<p>Running late</p>",
@@ -38,8 +35,21 @@ def test_send_event_publishes_on_the_bus_a_message_our_listener_reads(monkeypatc
     assert eventstream.decode(raw) == eventstream.BusMessage("restaurant-7", "notice", "<p>Running late</p>")
 
 
+def test_the_message_is_the_one_send_event_publishes(monkeypatch):
+    # The library's own publisher (on its global channel, which nothing here listens to any
+    # more), pointed at the test server: the message format the bus keeps is the same.
+    monkeypatch.setattr(library, "redis_client", redis.Redis(**settings.EVENTSTREAM_REDIS))
+    pubsub = library.redis_client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe("events_channel")
+    pubsub.get_message(timeout=1)
+    library.send_event("restaurant-7", "notice", "<p>x</p>", json_encode=False)
+    message = pubsub.get_message(timeout=2)
+    assert message is not None, "send_event published nothing"
+    assert json.loads(message["data"]) == json.loads(eventstream.message("restaurant-7", "notice", "<p>x</p>"))
+
+
 def test_the_live_queue_publishes_the_same_message(restaurant):
-    pubsub = listen()
+    pubsub = listen(restaurant.id)
     run("announce", restaurant_id=restaurant.id, now_ms=1, args=["Hello", "<p>Hello</p>"])
     message = eventstream.decode(next_message(pubsub))
     assert message == eventstream.BusMessage(restaurant_channel(restaurant.id), "notice", "<p>Hello</p>")

@@ -17,8 +17,8 @@ from tests.support.redis_servers import (
     ROOT,
     AppServer,
     Server,
-    cluster_port,
     servers,
+    three_primary_cluster,
     wait_until,
 )
 from waitlist import queue, redis_client
@@ -163,16 +163,7 @@ def test_sentinel_promotes_a_replica_and_joins_work_again_losing_nothing_acknowl
 
 @pytest.mark.own_servers
 def test_live_queue_tests_pass_against_a_three_primary_cluster(tmp_path):
-    nodes = [Server(port=cluster_port(), config={"cluster-enabled": "yes", "cluster-config-file": "nodes.conf",
-                                                 "cluster-node-timeout": "2000"}).start() for _ in range(3)]
-    with servers(*nodes):
-        ranges = [(0, 5460), (5461, 10922), (10923, 16383)]
-        for node, (low, high) in zip(nodes, ranges):
-            node.client().execute_command("CLUSTER", "ADDSLOTSRANGE", low, high)
-        for node in nodes[1:]:
-            nodes[0].client().execute_command("CLUSTER", "MEET", "127.0.0.1", node.port)
-        wait_until(lambda: all(n.client(decode_responses=True).cluster("info")["cluster_state"] == "ok"
-                               for n in nodes), 30, what="cluster ok")
+    with three_primary_cluster() as nodes:
         env = {**os.environ, "REDIS_URL": nodes[0].url, "REDIS_CLUSTER": "1",
                "DATABASE_URL": f"sqlite:///{tmp_path / 'cluster.sqlite3'}", "VAR_DIR": str(tmp_path)}
         env.pop("TEST_DB_SUFFIX", None)

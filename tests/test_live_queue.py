@@ -27,7 +27,7 @@ from waitlist.errors import (
     UnknownParty,
     WaitlistError,
 )
-from waitlist.events import BUS, restaurant_channel
+from waitlist.events import bus_channel, restaurant_channel
 from waitlist.keys import keys_for
 from waitlist.redis_client import get_redis
 from waitlist.state import FREE_TABLE, Snapshot, Summary, TableState
@@ -222,21 +222,21 @@ def test_summary_counts_what_the_snapshot_lists_without_reading_parties(restaura
     assert len(state.waiting) == 4 and state.notice  # an "either" party still waits, in both queues
 
 
-def test_each_change_publishes_one_event_on_the_bus(restaurant):
+def test_each_change_publishes_one_event_on_the_restaurants_own_channel(restaurant):
+    other = make_restaurant("elsewhere")
     pubsub = get_redis().pubsub()
-    pubsub.subscribe(BUS)
+    pubsub.ssubscribe(bus_channel(restaurant.id))
     try:
-        assert pubsub.get_message(timeout=2)["type"] == "subscribe"
-        # In a Cluster, PUBLISH reaches the other nodes over the cluster bus, so what the
-        # previous test published may still arrive here: let it, then start.
-        while pubsub.get_message(timeout=0.3) is not None:
+        assert pubsub.get_sharded_message(timeout=2)["type"] == "ssubscribe"
+        while pubsub.get_sharded_message(timeout=0.3) is not None:
             pass
+        join(other)  # another restaurant's change: not on this channel
         pid = join(restaurant).party_id
         queue.leave(restaurant=restaurant, party_id=pid, now_ms=T0)
         with pytest.raises(StaleAction):
             queue.leave(restaurant=restaurant, party_id=pid, now_ms=T0)
         messages = []
-        while (msg := pubsub.get_message(timeout=0.5)) is not None:
+        while (msg := pubsub.get_sharded_message(timeout=0.5)) is not None:
             messages.append(json.loads(msg["data"]))
     finally:
         pubsub.close()

@@ -3,7 +3,7 @@
 A coroutine per stream, woken at every change, costs each open join page about what a
 diner's page costs. These streams are instead members of their restaurant's group: the
 restaurant's news reaches the group at most every PUBLIC_STREAM_EVERY_SECONDS
-(waitlist/bus.py: Hub.deliver), its fragments are rendered once per language
+(waitlist/hub.py: Hub.deliver), its fragments are rendered once per language
 (stream._encode_shared), and the same bytes are written to every member that lacks them,
 a slice at a time so that page responses are not held behind a thousand writes. Each
 member's own coroutine only waits for its client to leave, or for the page to go idle.
@@ -44,13 +44,17 @@ async def serve_shared(plan: Plan, start: dict, receive, send) -> None:
     await send(start)
     member = Member(plan, send)
     restaurant = plan.restaurant
-    version = await sync_to_async(queue.version, thread_sensitive=False)(restaurant_id=restaurant.id)
-    current = await sync_to_async(live_view.view, thread_sensitive=False)(restaurant, min_version=version)
-    with translation.override(plan.language):
-        first = _encode_shared(plan, current, member.sent)
-    await member.write(PADDING + f"retry: {RETRY_MS}\n\n" + first)
+    await bus.follow(restaurant.id)  # subscribed before the first view: no change missed
+    try:
+        version = await sync_to_async(queue.version, thread_sensitive=False)(restaurant_id=restaurant.id)
+        current = await sync_to_async(live_view.view, thread_sensitive=False)(restaurant, min_version=version)
+        with translation.override(plan.language):
+            first = _encode_shared(plan, current, member.sent)
+        await member.write(PADDING + f"retry: {RETRY_MS}\n\n" + first)
+    except BaseException:
+        bus.unfollow(restaurant.id)
+        raise
     hub.add(member)
-    bus.ensure_started()
     _keepalive.ensure_started()
     if plan.address:
         hub.open_public(plan.address)
@@ -65,6 +69,7 @@ async def serve_shared(plan: Plan, start: dict, receive, send) -> None:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
     finally:
         hub.remove(member)
+        bus.unfollow(restaurant.id)
         if plan.address:
             hub.close_public(plan.address)
 

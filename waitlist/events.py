@@ -1,13 +1,31 @@
 """The one module that names event channels.
 
-Queue changes are published by the Lua scripts themselves (one round trip per operation);
-they receive ``BUS`` and the channel name from here through ``lua_scripts.run``. Every
-server process listens on ``BUS`` (waitlist/stream.py) and refreshes the restaurant it serves.
+Queue changes are published by the Lua scripts themselves (one round trip per operation),
+on the restaurant's own sharded pub/sub channel (``bus_channel``: it carries the
+restaurant's hash tag, so in a Cluster it lives on the node owning the restaurant's keys).
+A server process subscribes to a restaurant's bus channel while it holds streams of it
+(waitlist/channels.py). Inside a bus message, ``restaurant_channel`` and ``host_channel``
+say which of the process's streams the event is for.
 """
 
-from .eventstream import BUS
+from .keys import keys_for
 
-__all__ = ["BUS", "restaurant_channel", "host_channel", "restaurant_id_from_channel"]
+__all__ = ["bus_channel", "restaurant_channel", "host_channel", "restaurant_id_from_channel",
+           "restaurant_id_from_bus"]
+
+
+def bus_channel(restaurant_id: int) -> str:
+    """The restaurant's channel on Redis: every change and every built view of it."""
+    return keys_for(restaurant_id).bus
+
+
+def restaurant_id_from_bus(channel: str | bytes) -> int | None:
+    """The restaurant of a bus channel ("wl:{7}:bus" -> 7), None for anything else."""
+    if isinstance(channel, bytes):
+        channel = channel.decode("latin-1")
+    if channel.startswith("wl:{") and channel.endswith("}:bus") and channel[4:-5].isdigit():
+        return int(channel[4:-5])
+    return None
 
 
 def restaurant_channel(restaurant_id: int) -> str:

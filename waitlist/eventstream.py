@@ -1,13 +1,12 @@
-"""The one module that touches django-eventstream.
+"""The one module that touches django-eventstream, and the bus messages' format.
 
 What the project relies on, pinned by tests/test_eventstream_contract.py so that an upgrade
 that changes it fails there first:
 
-- ``send_event(channel, event_type, data, json_encode=False)``, the library's documented way
-  to send, publishes with ``EVENTSTREAM_REDIS`` set a JSON message
-  ``{"channel", "event_type", "data", "pub_id"}`` on the pub/sub channel ``BUS``. The Lua
-  scripts publish the same message, so an event sent through the library and a change of
-  the live queue reach the same streams (waitlist/stream.py listens on ``BUS``).
+- A bus message is the JSON django-eventstream's ``send_event`` publishes,
+  ``{"channel", "event_type", "data", "pub_id"}``. The Lua scripts and ``publish`` below
+  send it on the restaurant's own sharded channel (waitlist/events.py: bus_channel), which
+  the server processes holding streams of the restaurant subscribe to (waitlist/channels.py).
 - ``sse_encode_event(event_type, data)`` writes one Server-Sent Event: an ``event:`` line, a
   ``data:`` line per line of data, a blank line.
 
@@ -18,12 +17,9 @@ holds a thread per open stream (docs/performance.md).
 import json
 from dataclasses import dataclass
 
-from django_eventstream import send_event
 from django_eventstream.utils import sse_encode_event
 
-# Where send_event publishes when EVENTSTREAM_REDIS is set (the library names it; it is not
-# a setting).
-BUS = "events_channel"
+from .events import bus_channel, restaurant_id_from_channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +30,7 @@ class BusMessage:
 
 
 def decode(raw: bytes | str) -> BusMessage | None:
-    """A message received on ``BUS``; None for anything that is not one."""
+    """A message received on a bus channel; None for anything that is not one."""
     try:
         message = json.loads(raw)
         return BusMessage(channel=str(message["channel"]), event=str(message["event_type"]),
@@ -43,12 +39,19 @@ def decode(raw: bytes | str) -> BusMessage | None:
         return None
 
 
+def message(channel: str, event: str, data: str, pub_id: str | None = None) -> str:
+    """A bus message; ``pub_id`` ends it (a sender can then know its own without parsing)."""
+    return json.dumps({"channel": channel, "event_type": event, "data": data, "pub_id": pub_id})
+
+
 def encode(event: str, data: str) -> str:
     """One event of a text/event-stream body."""
     return sse_encode_event(event, data)
 
 
 def publish(channel: str, event: str, data: str) -> None:
-    """Send ``data`` (already text: HTML, usually) as ``event`` to every stream of ``channel``,
-    in every server process."""
-    send_event(channel, event, data, json_encode=False)
+    """Send ``data`` (already text: HTML, usually) as ``event`` to every stream of ``channel``
+    (a restaurant's or its host's), in every server process that holds one."""
+    from .redis_client import execute, get_redis
+
+    execute(get_redis(), "SPUBLISH", bus_channel(restaurant_id_from_channel(channel)), message(channel, event, data))

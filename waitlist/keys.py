@@ -26,6 +26,8 @@ class RestaurantKeys:
     undo: str
     actions: str
     party_prefix: str
+    bus: str  # the restaurant's sharded pub/sub channel (waitlist/channels.py)
+    build: str  # the lease of the process building the restaurant's view (waitlist/builds.py)
 
     @property
     def script_keys(self) -> list[str]:
@@ -63,4 +65,6 @@ def keys_for(restaurant_id: int) -> RestaurantKeys:
         undo=f"{tag}:undo",
         actions=f"{tag}:actions",
         party_prefix=f"{tag}:party:",
+        bus=f"{tag}:bus",
+        build=f"{tag}:build",
     )

@@ -6,6 +6,7 @@ hosts' streams render from it, so a change costs one snapshot and one estimate f
 whole queue, not a Redis read per diner.
 """
 
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass, field
@@ -204,6 +205,31 @@ def refresh(restaurant: Restaurant, *, estimate: bool = True) -> LiveView:
     live.build_seconds = time.perf_counter() - started
     _views[restaurant.id] = live
     return live
+
+
+def adopt(restaurant: Restaurant, snapshot: Snapshot) -> LiveView:
+    """A view of a snapshot another process read (waitlist/builds.py: the places, with
+    the estimates carried over until its estimates arrive); kept unless newer is cached."""
+    return _keep(build(restaurant, snapshot, previous=_views.get(restaurant.id), estimate=False))
+
+
+def adopt_estimates(restaurant_id: int, version: int, waits: dict[int, tuple[int, int] | None]) -> LiveView | None:
+    """The estimates another process computed for ``version``: the cached view of that
+    version gets them (a newer view is left alone)."""
+    current = _views.get(restaurant_id)
+    if current is None or current.version != version:
+        return current
+    return _keep(dataclasses.replace(current, waits=waits, estimated=True, _new_quotes={}))
+
+
+def _keep(live: LiveView) -> LiveView:
+    with _lock_for(live.restaurant.id):
+        current = _views.get(live.restaurant.id)
+        if current is None or (current.version, current.estimated) <= (live.version, live.estimated) \
+                or current.restaurant.updated_at != live.restaurant.updated_at:
+            _views[live.restaurant.id] = live
+            return live
+        return current
 
 
 def forget(restaurant_id: int | None = None) -> None:

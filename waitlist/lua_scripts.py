@@ -18,7 +18,7 @@ from django.conf import settings
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from .errors import SCRIPT_ERRORS, NotReplicated, WaitlistError
-from .events import BUS, restaurant_channel
+from .events import restaurant_channel
 from .keys import keys_for
 from .redis_client import execute, get_redis, replica_failed
 from .redis_client import replica as get_replica
@@ -46,7 +46,7 @@ def run(name: str, *, restaurant_id: int, now_ms: int, args: list = (), extra_ke
     client = client or get_redis()
     keys = keys_for(restaurant_id)
     keys_and_args = [*keys.script_keys, *extra_keys,
-                     keys.party_prefix, BUS, restaurant_channel(restaurant_id), int(now_ms), *args]
+                     keys.party_prefix, keys.bus, restaurant_channel(restaurant_id), int(now_ms), *args]
     numkeys = len(keys.script_keys) + len(extra_keys)
     acks = 0 if name in READ_ONLY or settings.REDIS_CLUSTER else settings.REDIS_REPLICA_ACKS
     try:

@@ -223,9 +223,18 @@ def snapshot(*, restaurant: Restaurant | int, at_least: int | None = None) -> Sn
     """Everything the host and the estimator need: queues in order, active parties, tables.
     Read from a replica when one has caught up to ``at_least`` (by default, the primary's
     version now); see lua_scripts.read."""
+    return snapshot_from(snapshot_answer(restaurant=restaurant, at_least=at_least))
+
+
+def snapshot_answer(*, restaurant: Restaurant | int, at_least: int | None = None) -> dict:
+    """The snapshot script's answer as it came (JSON-ready: waitlist/builds.py publishes it)."""
     restaurant_id = restaurant if isinstance(restaurant, int) else restaurant.id
-    result = lua_scripts.read("snapshot", restaurant_id=restaurant_id, at_least=at_least,
-                              extra_keys=[keys_for(restaurant_id).undo])
+    return lua_scripts.read("snapshot", restaurant_id=restaurant_id, at_least=at_least,
+                            extra_keys=[keys_for(restaurant_id).undo])
+
+
+def snapshot_from(result: dict) -> Snapshot:
+    """A Snapshot of the snapshot script's answer."""
     waiting = result["waiting"] or []
     active = result["active"] or []
     tables = result["tables"] or {}

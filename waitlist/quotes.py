@@ -3,9 +3,11 @@ when a party joins.
 
 A quote simulates the restaurant's future once more with the newcomer appended, which
 with a long line takes a tenth of a second or more of CPU. So quotes never hold up a
-request: each restaurant's are computed once, kept, and recomputed in the background when
-older than QUOTE_MAX_AGE_MS and the queue has changed since (asked of Redis, not of this
-process's cached view, which only stays current while this process has open streams).
+request. While any process holds streams of the restaurant, its quotes are computed once
+per change, by the process building the change's view, and reach every process following
+the restaurant with the view (waitlist/builds.py). Elsewhere each restaurant's are
+computed once, kept, and recomputed in the background when older than QUOTE_MAX_AGE_MS
+and the queue has changed since (asked of Redis, not of this process's cached view).
 Only the very first page of a restaurant waits for them. A join whose size has no quote
 yet records one a moment later, computed the same way.
 """
@@ -22,6 +24,7 @@ from domain.values import COUNTER
 from restaurants.models import Restaurant
 
 from . import live_view, queue
+from .channels import channels
 from .clock import now_ms
 
 log = logging.getLogger("waitlist.quotes")
@@ -106,13 +109,28 @@ def compute(restaurant: Restaurant, extra: tuple[int, str] | None = None, *, ver
     return result
 
 
+def adopt(view: live_view.LiveView, by_party: dict[tuple[int, str], tuple[int, int] | None]) -> Quotes:
+    """Quotes another process computed for ``view``'s version of the queue
+    (waitlist/builds.py), kept as if computed here."""
+    restaurant, version = view.restaurant, view.version
+    rows = [(preference, size, by_party.get((size, preference))) for preference, size in display_sizes(view)]
+    preferences, table = wait_table(rows)
+    result = Quotes(built_ms=now_ms(), version=version, updated_at=restaurant.updated_at, by_party=by_party,
+                    rows=rows, preferences=preferences, table=table)
+    previous = _quotes.get(restaurant.id)
+    if previous is None or previous.version <= version:
+        _quotes[restaurant.id] = result
+    return result
+
+
 def current(restaurant: Restaurant, *, max_age_ms: int | None = None) -> Quotes:
     """This restaurant's quotes: at once, checked in the background when older than
     ``max_age_ms`` (and recomputed there only if the queue changed since)."""
     cached = _quotes.get(restaurant.id)
     if cached is None or cached.updated_at != restaurant.updated_at:
         return compute(restaurant)
-    if now_ms() - cached.built_ms > (QUOTE_MAX_AGE_MS if max_age_ms is None else max_age_ms):
+    if now_ms() - cached.built_ms > (QUOTE_MAX_AGE_MS if max_age_ms is None else max_age_ms) \
+            and not kept_current(restaurant.id):
         _later(restaurant)
     return cached
 
@@ -122,7 +140,7 @@ def available(restaurant: Restaurant) -> Quotes | None:
     missing or old set is computed in the background for the next look."""
     cached = _quotes.get(restaurant.id)
     if cached is None or cached.updated_at != restaurant.updated_at or \
-            now_ms() - cached.built_ms > QUOTE_MAX_AGE_MS:
+            (now_ms() - cached.built_ms > QUOTE_MAX_AGE_MS and not kept_current(restaurant.id)):
         _later(restaurant)
     return cached if cached is not None and cached.updated_at == restaurant.updated_at else None
 
@@ -130,6 +148,13 @@ def available(restaurant: Restaurant) -> Quotes | None:
 def last(restaurant: Restaurant) -> Quotes | None:
     """The quotes computed last, whatever version of the restaurant's row they were for."""
     return _quotes.get(restaurant.id)
+
+
+def kept_current(restaurant_id: int) -> bool:
+    """Whether this process follows the restaurant's channel: its quotes then come with
+    every change, computed once for all processes (waitlist/builds.py), and are never
+    recomputed here on a timer."""
+    return channels.following(restaurant_id)
 
 
 def record_later(restaurant: Restaurant, party_id: int, size: int, preference: str) -> None:

@@ -117,7 +117,7 @@ async def stream(plan: Plan) -> AsyncIterator[str]:
     restaurant = plan.restaurant
     listener = Listener(plan.channel, every=plan.every_seconds)
     hub.add(listener)
-    bus.ensure_started()
+    followed = False
     rights = Rights(plan)
     sent: dict[str, str] = {}
     if plan.address:
@@ -129,6 +129,8 @@ async def stream(plan: Plan) -> AsyncIterator[str]:
         translation.activate(plan.language)
     try:
         yield PADDING + f"retry: {RETRY_MS}\n\n"
+        await bus.follow(restaurant.id)  # subscribed before the first view: no change missed
+        followed = True
         min_version = plan.min_version
         if min_version is None:
             min_version = await sync_to_async(queue.version, thread_sensitive=False)(restaurant_id=restaurant.id)
@@ -174,6 +176,8 @@ async def stream(plan: Plan) -> AsyncIterator[str]:
                 yield body
     finally:
         hub.remove(listener)
+        if followed:
+            bus.unfollow(restaurant.id)
         if plan.address:
             hub.close_public(plan.address)
 

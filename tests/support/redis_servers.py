@@ -136,6 +136,22 @@ def servers(*items: Server):
             item.stop()
 
 
+@contextlib.contextmanager
+def three_primary_cluster():
+    """Three Valkey nodes on loopback, each the primary of a third of the slots; yields them."""
+    nodes = [Server(port=cluster_port(), config={"cluster-enabled": "yes", "cluster-config-file": "nodes.conf",
+                                                 "cluster-node-timeout": "2000"}).start() for _ in range(3)]
+    with servers(*nodes):
+        ranges = [(0, 5460), (5461, 10922), (10923, 16383)]
+        for node, (low, high) in zip(nodes, ranges):
+            node.client().execute_command("CLUSTER", "ADDSLOTSRANGE", low, high)
+        for node in nodes[1:]:
+            nodes[0].client().execute_command("CLUSTER", "MEET", "127.0.0.1", node.port)
+        wait_until(lambda: all(n.client(decode_responses=True).cluster("info")["cluster_state"] == "ok"
+                               for n in nodes), 30, what="cluster ok")
+        yield nodes
+
+
 def database_url() -> str:
     """The test database, for app servers started as separate processes."""
     settings = connection.settings_dict

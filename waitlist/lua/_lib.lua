@@ -45,7 +45,8 @@
 -- A table's state (KEYS[8]) is "state:party id:since ms", state ready (free, or held when a
 -- party is named), occupied or cleaning.
 -- ARGV (common):
---   1 party key prefix ("wl:{<id>}:party:"), 2 pub/sub bus name, 3 event channel name,
+--   1 party key prefix ("wl:{<id>}:party:"), 2 the restaurant's bus channel ("wl:{<id>}:bus",
+--   sharded pub/sub: SPUBLISH, so in a Cluster only the node owning the slot carries it), 3 event channel name,
 --   4 now in ms (the clock is always passed in, never read here)
 -- Script-specific ARGV start at 5 and are listed in each file's header.
 -- Errors are raised with redis.error_reply("CODE detail") before anything is written.
@@ -157,13 +158,13 @@ local function set_table(tid, state, pid, since)
   end
 end
 
--- Bumps the change counter and tells every server process, in django-eventstream's
--- pub/sub message format, that this restaurant changed. Publishing here keeps each
--- operation to one round trip.
+-- Bumps the change counter and tells the server processes that hold streams of this
+-- restaurant (subscribed to its own channel), in django-eventstream's message format,
+-- that it changed. Publishing here keeps each operation to one round trip.
 local function changed(op, pid)
   local v = redis.call('HINCRBY', K.meta, 'ver', 1)
   local data = cjson.encode({v = v, op = op, party = tostring(pid or '')})
-  redis.call('PUBLISH', BUS, cjson.encode({
+  redis.call('SPUBLISH', BUS, cjson.encode({
     channel = CHANNEL, event_type = 'changed', data = data, pub_id = cjson.null}))
   return v
 end

@@ -22,5 +22,5 @@ if text ~= '' then
   end
 end
 local v = redis.call('HINCRBY', K.meta, 'ver', 1)
-redis.call('PUBLISH', BUS, cjson.encode({channel = CHANNEL, event_type = 'notice', data = html, pub_id = cjson.null}))
+redis.call('SPUBLISH', BUS, cjson.encode({channel = CHANNEL, event_type = 'notice', data = html, pub_id = cjson.null}))
 return cjson.encode({v = v})

@@ -1,0 +1,195 @@
+"""This process's open streams by channel, and how a change reaches thousands of them
+without holding the event loop.
+
+Waking a stream makes it render and write its fragments (a fraction of a millisecond
+each); woken all at once, 10,000 streams would keep the loop from everything else for
+seconds, page responses included. So a delivery to many streams goes in slices: a slice
+is woken, the loop runs them and serves whatever else is ready (page responses, new
+connections), then the next slice, each slice sized so that a turn of the loop takes
+about TURN_SECONDS.
+
+The process also keeps file descriptors in reserve (``stream_capacity``): past
+STREAM_FD_SHARE of its limit, new streams are refused with a 503 (config/asgi.py), so
+Redis and the database always have sockets left.
+"""
+
+import asyncio
+import collections
+import resource
+import time
+
+from django.conf import settings
+
+from .events import restaurant_id_from_channel
+
+# Events a stream may have waiting before it just re-renders everything once.
+MAX_PENDING = 10
+CHANGED = "changed"
+# Delivered at once up to this many streams; more go in slices.
+DIRECT = 64
+# A slice's share of a loop turn: woken streams' work plus whatever else the turn serves.
+TURN_SECONDS = 0.003
+SLICE_LIMITS = (8, 1024)
+
+
+class Listener:
+    """One open stream's mailbox: events since it last looked, and a flag to wake it."""
+
+    __slots__ = ("channel", "every", "overflow", "pending", "wake")
+
+    def __init__(self, channel: str, every: float | None = None) -> None:
+        self.channel = channel
+        # Paced: told of changes at most this often, all such streams of the channel at once
+        # (the join page's, whose news need not be instant), not at every change.
+        self.every = every
+        self.wake = asyncio.Event()
+        self.pending: list[tuple[str, str]] = []
+        self.overflow = False
+
+    def take(self) -> tuple[list[tuple[str, str]], bool]:
+        pending, overflow = self.pending, self.overflow
+        self.pending, self.overflow = [], False
+        self.wake.clear()
+        return pending, overflow
+
+
+class Hub:
+    """This process's open streams by channel. Used only on the event loop's thread."""
+
+    def __init__(self) -> None:
+        self.by_channel: dict[str, set[Listener]] = {}
+        self.by_restaurant: dict[int, int] = {}  # restaurant id -> open streams
+        self.public_by_address: dict[str, int] = {}  # client address -> open public streams
+        self.pacing: dict[str, asyncio.TimerHandle] = {}  # channel -> the paced streams' next news
+        self.paced_at: dict[str, float] = {}  # channel -> when its paced streams last had news
+        self.on_paced = None  # what sends the paced streams their news (waitlist/broadcast.py)
+        self.streams = 0  # open streams, every channel together
+        self.jobs: collections.deque = collections.deque()  # [listeners, next index, event, data, channel]
+        self.fanning: asyncio.Task | None = None
+        self.slice = 32
+        self.turns = 0  # loop turns spent fanning out (tests, benchmarks)
+
+    def add(self, listener: Listener) -> None:
+        self.streams += 1
+        self.by_channel.setdefault(listener.channel, set()).add(listener)
+        restaurant_id = restaurant_id_from_channel(listener.channel)
+        self.by_restaurant[restaurant_id] = self.by_restaurant.get(restaurant_id, 0) + 1
+
+    def remove(self, listener: Listener) -> None:
+        listeners = self.by_channel.get(listener.channel)
+        if listeners is not None and listener in listeners:
+            self.streams -= 1
+            listeners.discard(listener)
+            if not listeners:
+                del self.by_channel[listener.channel]
+            restaurant_id = restaurant_id_from_channel(listener.channel)
+            left = self.by_restaurant[restaurant_id] - 1
+            if left:
+                self.by_restaurant[restaurant_id] = left
+            else:
+                del self.by_restaurant[restaurant_id]
+
+    def open_public(self, address: str) -> None:
+        self.public_by_address[address] = self.public_by_address.get(address, 0) + 1
+
+    def close_public(self, address: str) -> None:
+        left = self.public_by_address.get(address, 0) - 1
+        if left > 0:
+            self.public_by_address[address] = left
+        else:
+            self.public_by_address.pop(address, None)
+
+    def public_streams(self, address: str) -> int:
+        """Open streams without a party from this client address (read from page threads:
+        a dict read, good enough for a cap)."""
+        return self.public_by_address.get(address, 0)
+
+    def deliver(self, channel: str, event: str, data: str = "") -> None:
+        """Tell the channel's streams of ``event``. Paced streams (Listener.every: the join
+        page's) are not told one by one: their group is sent the news at most every
+        ``every`` seconds, all at once (``on_paced``, set by waitlist/broadcast.py)."""
+        paced, now = None, []
+        for listener in self.by_channel.get(channel, ()):
+            if listener.every and self.on_paced is not None:
+                paced = listener.every
+                continue
+            now.append(listener)
+        if len(now) <= DIRECT and not self.jobs:
+            for listener in now:
+                self._tell(listener, event, data)
+        elif now:
+            if event == CHANGED:
+                # A newer view supersedes the streams still waiting for the last one (a woken
+                # stream renders the latest view): this change does not queue behind it.
+                self.jobs = collections.deque(job for job in self.jobs
+                                              if not (job[2] == CHANGED and job[4] == channel))
+            self.jobs.append([now, 0, event, data, channel])
+            if self.fanning is None or self.fanning.done():
+                self.fanning = asyncio.get_running_loop().create_task(self._fan_out())
+        if paced is None:
+            return
+        if event != CHANGED:
+            self.on_paced(channel, event, data)  # the same bytes for everyone, at once
+        elif channel not in self.pacing:
+            loop = asyncio.get_running_loop()
+            at = max(loop.time(), self.paced_at.get(channel, 0.0) + paced)
+            self.pacing[channel] = loop.call_at(at, self._deliver_paced, channel)
+
+    async def _fan_out(self) -> None:
+        """Wake the queued deliveries' streams a slice per loop turn, in order."""
+        low, high = SLICE_LIMITS
+        while self.jobs:
+            job = self.jobs[0]
+            listeners, start, event, data, _ = job
+            end = min(start + self.slice, len(listeners))
+            for listener in listeners[start:end]:
+                self._tell(listener, event, data)
+            job[1] = end
+            if end >= len(listeners) and self.jobs and self.jobs[0] is job:
+                self.jobs.popleft()
+            started = time.perf_counter()
+            await asyncio.sleep(0)  # the slice's streams run, the loop serves the rest, then more
+            turn = time.perf_counter() - started
+            self.turns += 1
+            self.slice = max(low, min(high, int(self.slice * TURN_SECONDS / max(turn, 1e-5)) or low))
+
+    def _deliver_paced(self, channel: str) -> None:
+        self.pacing.pop(channel, None)
+        self.paced_at[channel] = asyncio.get_running_loop().time()
+        self.on_paced(channel, CHANGED, "")
+
+    def paced(self, channel: str) -> list[Listener]:
+        return [listener for listener in self.by_channel.get(channel, ()) if listener.every]
+
+    @staticmethod
+    def _tell(listener: Listener, event: str, data: str) -> None:
+        if len(listener.pending) < MAX_PENDING:
+            listener.pending.append((event, data))
+        else:
+            listener.overflow = True
+        listener.wake.set()
+
+
+hub = Hub()
+
+
+def raise_fd_limit() -> int:
+    """Raise this process's open-file limit to the hard limit (at start); returns it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            pass
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def stream_capacity() -> int:
+    """How many streams this process takes before refusing more: STREAM_FD_SHARE of its
+    open-file limit (the rest stays for Redis, the database, page connections)."""
+    return int(resource.getrlimit(resource.RLIMIT_NOFILE)[0] * settings.STREAM_FD_SHARE)
+
+
+def full() -> bool:
+    return hub.streams >= stream_capacity()
