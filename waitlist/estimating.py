@@ -67,7 +67,8 @@ def _helper() -> ProcessPoolExecutor | None:
         if _pool is None:
             try:
                 _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_start_helper, initargs=(settings.ESTIMATOR_NICE,))
+                                            initializer=_start_helper,
+                                            initargs=(settings.ESTIMATOR_NICE, os.getpid()))
             except (OSError, ValueError) as exc:
                 log.warning("no estimator process (%s); estimating in the server process", exc)
                 return None
@@ -80,9 +81,10 @@ def _reset() -> None:
         _pool = None
 
 
-def _start_helper(nice: int) -> None:
+def _start_helper(nice: int, parent: int) -> None:
     import django
 
+    threading.Thread(target=_exit_with, args=(parent,), name="exit-with-server", daemon=True).start()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if nice:
         os.nice(nice)
@@ -93,3 +95,14 @@ def _start_helper(nice: int) -> None:
         except OSError:
             pass
     django.setup()
+
+
+def _exit_with(parent: int, every: float = 1.0) -> None:
+    """End the helper once its server process is gone (killed by a supervisor, say): it
+    would otherwise live on, orphaned, holding memory. (Not PR_SET_PDEATHSIG: that fires when
+    the thread that started the helper ends, which may be any page thread.)"""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(0)
