@@ -94,8 +94,9 @@ def test_a_meal_running_past_its_usual_length_still_ends_in_the_future():
     situation = Situation((table(1, 4),), {1: eating(120, 4)}, ())
     low, high = E.estimate_new(situation, first_fit, Policy(), model, NOW, 4, TABLE)
     # Twice its usual length, as 1% of history's meals last: it ends soon, most likely, though
-    # the longest futures allow that it may be stuck (see the next test).
-    assert 0 <= low <= 10 and high <= 60
+    # the longest futures (beyond the 85th percentile's) allow that it may be stuck (see the
+    # next test).
+    assert 0 <= low <= 10 and high is not None and high <= 90
 
 
 def test_a_table_far_past_every_meal_in_history_may_be_stuck():
