@@ -32,6 +32,16 @@ def draws(runs: int) -> tuple[tuple[float, ...], ...]:
     return tuple(zip(*columns, strict=True))
 
 
+@cache
+def model_draws(runs: int, k: int) -> tuple[float, ...]:
+    """More stratified columns, for what a whole run shares: k=0 tonight's meal ratio, k=1
+    tonight's demand."""
+    rng = random.Random(f"{20_260_102 + runs}/{k}")
+    slots = list(range(runs))
+    rng.shuffle(slots)
+    return tuple((slot + rng.random()) / runs for slot in slots)
+
+
 def unit_draw(row, index: int, k: int) -> float:
     return row[(index * 3 + k) % PARTY_BASE]
 
@@ -49,7 +59,7 @@ def arrivals(turns: TurnModel, now_ms: int, row, ahead_ms: int) -> list[WaitingP
     offset = turns.utc_offset_minutes * MINUTE_MS
     hour = (now_ms + offset) // HOUR_MS
     while hour * HOUR_MS - offset < now_ms + ahead_ms and len(out) < MAX_ARRIVALS:
-        rate = turns.arrivals.get((((hour // 24) + 3) % 7, hour % 24), 0.0)
+        rate = turns.demand_factor * turns.arrivals.get((((hour // 24) + 3) % 7, hour % 24), 0.0)
         base = ARRIVAL_BASE + (hour % 4) * 128
         count, p, total, u = 0, math.exp(-rate), math.exp(-rate), row[base]
         while u > total and count < 63:

@@ -24,6 +24,11 @@ PRIOR_MEALS = 6.0
 # after its party went should not triple every quote), and an ongoing meal counts as having
 # run at most MAX_RATIO times its expected length.
 MIN_RATIO, MAX_RATIO = 0.6, 1.8
+# Of tables shown occupied, the share taken as stuck (a party lingering, or a table nobody
+# cleared in the app), whose end is memoryless, on average one expected meal away. It hardly
+# matters for a meal within history's range; for one past it, the chance that it is stuck
+# grows to near certainty instead of its end being taken as imminent.
+STUCK_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,10 @@ class TurnModel:
     arrivals: dict[tuple[int, int], float] = field(default_factory=dict)
     arrival_mix: tuple[tuple[int, str], ...] = ()
     utc_offset_minutes: int = 0
+    # How much a night's joins stray from the expected (the standard deviation of the log of
+    # their ratio, beyond chance), and the factor one simulated future applies to the rates.
+    demand_sd: float = 0.0
+    demand_factor: float = 1.0
     service_factor: float = 1.0  # meals now against usual, already applied to the samples
     # Tonight (see ``tonight``): log of each meal finished tonight over what this model
     # expected for it, the check-ins (call to seated) tonight, sorted, and the seating times
@@ -61,6 +70,9 @@ class TurnModel:
     ratio_spread: float = 0.35
     prior_meals: float = PRIOR_MEALS
     meal_ratio: float = 1.0  # tonight's meals against expected, applied to every meal drawn
+    # How sure tonight's ratio is: the standard deviation of its log (the posterior's, set by
+    # ``tonight``); the estimator's futures each draw their own ratio from it.
+    ratio_sd: float = 0.0
 
     @cached_property
     def _memo(self) -> dict:
@@ -84,14 +96,18 @@ class TurnModel:
                 position = start + u * (len(data) - start - 1)
                 i = int(position)
                 return data[i] + (data[min(i + 1, len(data) - 1)] - data[i]) * (position - i)
-            if id(data) not in self._memo:
-                logs = [math.log(max(x, 0.1)) for x in data]
-                mu = sum(logs) / len(logs)
-                self._memo[id(data)] = (math.exp(mu), math.sqrt(sum((x - mu) ** 2 for x in logs) / len(logs)) or 0.1)
-            median, sigma = self._memo[id(data)]
+            median, sigma = self._fit(data)
         base = 0.5 * (1 + math.erf(math.log(elapsed / median) / (sigma * math.sqrt(2)))) if elapsed > 0 else 0.0
         p = min(max(base + u * (1 - base), 1e-6), 1 - 1e-6)
         return max(elapsed + 0.5, median * math.exp(sigma * _NORMAL.inv_cdf(p)))
+
+    def _fit(self, data: tuple[float, ...]) -> tuple[float, float]:
+        """A log-normal fitted to ``data``: (median, sigma)."""
+        if id(data) not in self._memo:
+            logs = [math.log(max(x, 0.1)) for x in data]
+            mu = sum(logs) / len(logs)
+            self._memo[id(data)] = (math.exp(mu), math.sqrt(sum((x - mu) ** 2 for x in logs) / len(logs)) or 0.1)
+        return self._memo[id(data)]
 
     def _history(self, kind: str, seats: int, q: float, elapsed: float) -> float:
         median = self.counter_minutes if kind == COUNTER else self.table_minutes
@@ -100,12 +116,32 @@ class TurnModel:
     def quantile(self, kind: str, seats: int, q: float, elapsed: float = 0.0) -> float:
         """Total meal length at quantile ``q``, given it has already lasted ``elapsed``:
         history's meals, each ``meal_ratio`` times as long."""
-        ratio = self.meal_ratio
-        return ratio * self._history(kind, seats, q, elapsed / ratio)
+        ratio, usual = self.meal_ratio, elapsed / self.meal_ratio
+        if usual > (expected := self.expected(kind, seats)):
+            stuck = STUCK_SHARE * math.exp(-usual / expected)
+            share = stuck / (stuck + (1 - STUCK_SHARE) * self._survival(kind, seats, usual))
+            if q >= 1 - share:  # the longest of the draws: stuck
+                return elapsed - ratio * expected * math.log(max(1e-6, 1 - (q - (1 - share)) / share))
+            q /= 1 - share
+        return ratio * self._history(kind, seats, q, usual)
+
+    def _survival(self, kind: str, seats: int, elapsed: float) -> float:
+        """The share of history's meals at this placement that last longer than ``elapsed``."""
+        data = self._sorted(kind, seats)
+        if data is not None and len(data) - (start := bisect.bisect_right(data, elapsed)) >= TAIL_SAMPLES:
+            return (len(data) - start) / len(data)
+        if data is not None:
+            median, sigma = self._fit(data)
+        else:
+            median, sigma = (self.counter_minutes if kind == COUNTER else self.table_minutes), self.spread
+        return 0.5 * math.erfc(math.log(elapsed / median) / (sigma * math.sqrt(2)))
 
     def expected(self, kind: str, seats: int) -> float:
         """What history expects of a meal at this placement: its median length."""
-        return self._history(kind, seats, 0.5, 0.0)
+        key = ("expected", kind, seats)
+        if key not in self._memo:
+            self._memo[key] = self._history(kind, seats, 0.5, 0.0)
+        return self._memo[key]
 
     def meal(self, kind: str, seats: int, size: int, q: float) -> float:
         """A meal not yet begun: by party size where history has enough, else by seats."""
@@ -139,10 +175,12 @@ class TurnModel:
         window = self.tonight_from_ms is not None
         cuts = [min(math.log(elapsed / self.expected(kind, seats)), math.log(MAX_RATIO))
                 for kind, seats, elapsed in ongoing if window and elapsed > 0]
-        if not self.tonight_meals and not cuts:
-            return self
         sigma, weight, total = self.ratio_spread, self.prior_meals + len(self.tonight_meals), sum(self.tonight_meals)
-        mu = total / weight
+        if not self.tonight_meals and not cuts:
+            # Nothing seen tonight yet: tonight may still run unlike history, as much as the
+            # prior says, once the window tells the estimator it is learning from tonight.
+            return self._adapted(self.meal_ratio, sigma / math.sqrt(weight) if window else 0.0)
+        mu, slope = total / weight, weight
         # Newton on the derivative of the log posterior, which is monotone in mu:
         # weight * mu - total - sigma * sum(hazard((cut - mu) / sigma)) = 0.
         for _ in range(20):
@@ -156,12 +194,31 @@ class TurnModel:
             mu -= step
             if abs(step) < 1e-6:
                 break
-        ratio = min(max(math.exp(mu), MIN_RATIO), MAX_RATIO)
-        if ratio == self.meal_ratio:
+        # The posterior's curvature at its mode is slope / sigma**2.
+        return self._adapted(min(max(math.exp(mu), MIN_RATIO), MAX_RATIO), sigma / math.sqrt(slope))
+
+    def _adapted(self, ratio: float, sd: float) -> "TurnModel":
+        if ratio == self.meal_ratio and sd == self.ratio_sd:
             return self
-        adapted = replace(self, meal_ratio=ratio)
+        adapted = replace(self, meal_ratio=ratio, ratio_sd=sd)
         adapted.__dict__["_memo"] = self._memo  # the fits do not depend on the ratio
         return adapted
+
+    def futures(self, meal_draws: tuple[float, ...], demand_draws: tuple[float, ...]) -> list["TurnModel"]:
+        """One model per simulated future, each with tonight's meal ratio drawn from its
+        posterior and tonight's demand from the nights' spread (log-normal, at the stratified
+        uniforms given), so the quoted range carries what is not yet known about tonight; the
+        same model for every run when nothing is uncertain."""
+        if self.ratio_sd <= 0 and self.demand_sd <= 0:
+            return [self] * len(meal_draws)
+        out = []
+        for u, v in zip(meal_draws, demand_draws, strict=True):
+            ratio = min(max(self.meal_ratio * math.exp(self.ratio_sd * _NORMAL.inv_cdf(u)), MIN_RATIO), MAX_RATIO)
+            model = replace(self, meal_ratio=ratio, ratio_sd=0.0,
+                            demand_factor=self.demand_factor * math.exp(self.demand_sd * _NORMAL.inv_cdf(v)))
+            model.__dict__["_memo"] = self._memo
+            out.append(model)
+        return out
 
     def no_show_after(self, elapsed: float) -> float:
         """Chance that a party called ``elapsed`` minutes ago and not yet here never comes."""

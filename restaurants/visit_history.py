@@ -36,6 +36,7 @@ RELOAD_SECONDS = 300
 # (nobody who fitted was waiting).
 MAX_CLEANING_MINUTES = 20
 MIN_ARRIVAL_DAYS = 3
+MIN_DEMAND_DAYS = 7
 # Meals seated within this many hours of now's local hour tell how meals run at this time:
 # on the same weekday when there are MIN_SERVICE_MEALS of them, else on any day. A shift of
 # less than MIN_SERVICE_SHIFT is within the noise of a few dozen meals and is ignored.
@@ -108,7 +109,8 @@ def load_turn_model(restaurant: Restaurant, *, now=None) -> TurnModel:
         if notified is not None:
             checkins.append(_minutes(seated, notified))
     cleaning = _cleaning_minutes(meals_by_table)
-    arrivals, mix = _arrivals([(joined.astimezone(zone), size, pref) for _, size, pref, joined in joins])
+    local_joins = [(joined.astimezone(zone), size, pref) for _, size, pref, joined in joins]
+    arrivals, mix = _arrivals(local_joins)
     factor = service_factor(timed_meals, by_seats, now.astimezone(zone))
     model = TurnModel(
         table_minutes=float(restaurant.default_turn_minutes),
@@ -123,6 +125,7 @@ def load_turn_model(restaurant: Restaurant, *, now=None) -> TurnModel:
         leave_samples=tuple(sorted(leaves)),
         arrivals=arrivals,
         arrival_mix=mix,
+        demand_sd=_demand_spread(local_joins, arrivals),
         utc_offset_minutes=int(now.astimezone(zone).utcoffset().total_seconds() // 60),
         ratio_spread=_ratio_spread(by_seats),
         **({"cleaning_minutes": cleaning} if cleaning is not None else {}),
@@ -200,6 +203,24 @@ def _arrivals(joins: list[tuple]) -> tuple[dict[tuple[int, int], float], tuple[t
         for hour in sorted(per_hour):
             rates[(weekday, hour)] = per_hour[hour] / len(days) * factor
     return rates, tuple(sorted((size, pref) for _, size, pref in joins))
+
+
+def _demand_spread(joins: list[tuple], rates: dict[tuple[int, int], float]) -> float:
+    """How far a day's joins stray from what ``rates`` expect of its weekday, beyond chance:
+    the standard deviation of log(joins / expected) over the days, less a Poisson count's
+    own (about 1 / expected); 0 with fewer than ``MIN_DEMAND_DAYS``."""
+    per_day: dict = {}
+    for local, _, _ in joins:
+        per_day[local.date()] = per_day.get(local.date(), 0) + 1
+    logs, chance = [], []
+    for day, count in per_day.items():
+        expected = sum(rate for (weekday, _), rate in rates.items() if weekday == day.weekday())
+        if expected > 0:
+            logs.append(math.log(count / expected))
+            chance.append(1 / expected)
+    if len(logs) < MIN_DEMAND_DAYS:
+        return 0.0
+    return math.sqrt(max(0.0, statistics.pvariance(logs) - statistics.mean(chance)))
 
 
 def _cleaning_minutes(seatings: list[tuple]) -> float | None:

@@ -207,3 +207,46 @@ def test_production_sees_a_meal_finished_tonight_within_a_minute_without_reloadi
     assert len(again.tonight_meals) == 2 and again.tonight().meal_ratio > first.tonight().meal_ratio > 1
     assert visit_history._cache[restaurant.id][0] == history_loaded  # history was not read again
     visit_history.forget()
+
+
+# --- what tonight has not told yet ----------------------------------------------------------
+
+def width(quote) -> int:
+    return quote[1] - quote[0]
+
+
+def test_what_tonight_has_not_yet_told_widens_the_range_and_narrows_as_meals_finish():
+    """Each simulated future draws tonight's meal ratio from its posterior: with the window
+    loaded and no meal finished, as far as history's prior lets a night stray; after thirty
+    meals as expected, much less. Without (futures all at the mode) the ranges are narrower."""
+    situation = floor([20, 20, 20, 20], 5)
+    unknown = replace(USUAL, **TONIGHT).tonight()
+    assert unknown.ratio_sd == pytest.approx(USUAL.ratio_spread / math.sqrt(USUAL.prior_meals))
+    told = meals_tonight(USUAL, 30, 1.0).tonight()
+    assert 0 < told.ratio_sd < unknown.ratio_sd / 2
+    even = tuple((i + 0.5) / 16 for i in range(16))
+    ratios = sorted(m.meal_ratio for m in unknown.futures(even, even))
+    assert ratios[0] < 0.9 < 1.1 < ratios[-1]
+    assert width(last_quote(situation, replace(USUAL, **TONIGHT))) > width(last_quote(situation, USUAL)) + 5
+    assert width(last_quote(situation, replace(USUAL, **TONIGHT))) > width(last_quote(
+        situation, meals_tonight(USUAL, 30, 1.0)))
+
+
+def test_the_nights_spread_of_demand_is_learnt_beyond_chance():
+    """Joins per day against what the weekday and hour rates expect: days of exactly the
+    expected count say nights do not stray; days of half and one and a half times it do."""
+    monday = datetime(2030, 1, 7, 18, tzinfo=UTC)
+    rates = {(weekday, 18): 40.0 for weekday in range(7)}
+
+    def joins(counts):
+        return [(monday + timedelta(days=day, minutes=n % 60), 2, "table")
+                for day, count in enumerate(counts) for n in range(count)]
+
+    assert visit_history._demand_spread(joins([40] * 14), rates) == 0.0
+    spread = visit_history._demand_spread(joins([20, 60] * 7), rates)
+    assert 0.45 < spread < 0.6  # log(1.5 / 0.5) / 2 = 0.55, less a Poisson count's 0.16
+    assert visit_history._demand_spread(joins([20, 60] * 3), rates) == 0.0  # too few days to tell
+    model = replace(USUAL, demand_sd=spread)
+    even = tuple((i + 0.5) / 16 for i in range(16))
+    factors = {m.demand_factor for m in model.futures((0.5,) * 16, even)}
+    assert len(factors) == 16 and min(factors) < 0.6 and max(factors) > 1.6

@@ -96,22 +96,31 @@ def test_the_history_is_shared_and_unchanged_conditions_reproduce_a_run_of_their
 
 
 @pytest.mark.django_db
-def test_the_model_is_loaded_at_service_time_and_reloaded_every_five_minutes(monkeypatch):
+def test_the_model_is_loaded_at_service_time_and_reloaded_on_productions_schedule(monkeypatch):
+    """History every five minutes, tonight's meals every minute in between, as
+    visit_history.turn_model does on the wall clock."""
     from restaurants import visit_history
     from seating.simulation.world import FORM_MS, World
 
     world = World(scenarios.get("smoke"), SEED, "sim-model-load")
-    loads, real = [], visit_history.load_turn_model
+    loads, tonight = [], []
+    real, real_tonight = visit_history.load_turn_model, visit_history.load_tonight
 
     def recorded(restaurant, *, now=None):
         loads.append(now)
         return real(restaurant, now=now)
 
+    def recorded_tonight(restaurant, model, *, now=None):
+        tonight.append(now)
+        return real_tonight(restaurant, model, now=now)
+
     monkeypatch.setattr(visit_history, "load_turn_model", recorded)
+    monkeypatch.setattr(visit_history, "load_tonight", recorded_tonight)
     try:
         world.run_night(0)
         assert len(loads) == 1  # a history night: once, at its first diner
         loads.clear()
+        tonight.clear()
         night = world.run_night(1, Conditions())
     finally:
         world.close()
@@ -122,6 +131,12 @@ def test_the_model_is_loaded_at_service_time_and_reloaded_every_five_minutes(mon
     # Again and again through the two hours of joins and the meals after them, at the first
     # event after each expiry (a quiet restaurant has gaps longer than five minutes).
     assert len(loads) > 10 and (loads[-1] - loads[0]).total_seconds() > 2 * 3600
+    # Tonight alone in between (load_turn_model reads tonight too, each time it loads).
+    alone = sorted(set(tonight) - set(loads))
+    assert len(alone) > len(loads)
+    every = sorted(set(tonight) | set(loads))
+    after = [(b - a).total_seconds() for a, b in zip(every, every[1:], strict=False) if b in alone]
+    assert min(after) >= visit_history.TONIGHT_RELOAD_SECONDS  # a minute after the last load
 
 
 @pytest.mark.django_db

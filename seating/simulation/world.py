@@ -177,13 +177,21 @@ class World:
 
     def _load_model(self, now: int, *, reload: bool) -> None:
         """The turn model as production has it on a measured night: loaded when first
-        needed, then again once it is ``RELOAD_SECONDS`` old (visit_history.turn_model), on
-        the virtual clock. A history night loads it once, at its first diner: its quotes
-        only decide who walks away, and each load reads every visit."""
+        needed, then history again once it is ``RELOAD_SECONDS`` old and tonight's meals once
+        they are ``TONIGHT_RELOAD_SECONDS`` old (visit_history.turn_model), on the virtual
+        clock. A history night loads it once, at its first diner: its quotes only decide who
+        walks away, and each load reads every visit."""
+        at = to_datetime(now)
         if self.model_loaded_ms is None or (
                 reload and now - self.model_loaded_ms >= visit_history.RELOAD_SECONDS * SECOND_MS):
-            visit_history.pin(self.restaurant.id, visit_history.load_turn_model(self.restaurant, now=to_datetime(now)))
-            self.model_loaded_ms = now
+            self.model = visit_history.load_turn_model(self.restaurant, now=at)
+            self.model_loaded_ms = self.tonight_loaded_ms = now
+        elif reload and now - self.tonight_loaded_ms >= visit_history.TONIGHT_RELOAD_SECONDS * SECOND_MS:
+            self.model = visit_history.load_tonight(self.restaurant, self.model, now=at)
+            self.tonight_loaded_ms = now
+        else:
+            return
+        visit_history.pin(self.restaurant.id, self.model)
 
     def _take_out(self, conditions: Conditions, now: int) -> None:
         """A table out of service from the first measured night on: deleted from the floor
