@@ -19,12 +19,11 @@ instead of simulating a line of thousands that no restaurant has.
 """
 
 import asyncio
-import os
 import re
 import statistics
 import time
 
-from .harness import Environment, Result
+from .harness import Environment, Result, cpu_seconds
 from .sse_client import Connection, request
 
 CONCURRENCY = 64
@@ -65,11 +64,6 @@ async def timed(host: str, port: int, jobs: list) -> float:
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     return len(jobs) / (time.perf_counter() - started)
 
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) the process has used so far."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def quiet(pid: int, *, below: float = 0.05, longest: float = 30.0) -> None:

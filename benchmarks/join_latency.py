@@ -11,8 +11,8 @@ import statistics
 import time
 
 from .fanout import open_diners
-from .harness import Environment, Result
-from .http_join import REQUEST_ID, cpu_seconds
+from .harness import Environment, Result, cpu_seconds
+from .http_join import REQUEST_ID
 from .sse_client import Connection, request
 
 STREAMS = 5000

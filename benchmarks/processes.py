@@ -19,8 +19,7 @@ import tempfile
 from pathlib import Path
 
 from .fanout import open_diners
-from .harness import ROOT, Result
-from .public import cpu_seconds
+from .harness import ROOT, Result, cpu_seconds
 
 PROCESSES = 3
 WAITING = 20

@@ -13,8 +13,7 @@ import asyncio
 from pathlib import Path
 
 from .fanout import open_diners
-from .harness import Result
-from .public import cpu_seconds
+from .harness import Result, cpu_seconds
 
 WAITING = 1000
 CHANGES = 10
