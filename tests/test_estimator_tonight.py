@@ -19,7 +19,7 @@ from domain.turn_model import TurnModel
 from domain.values import TABLE, Policy, Unit, WaitingParty
 from restaurants import visit_history
 from restaurants.models import Visit
-from tests.support.factories import make_restaurant
+from tests.support.factories import make_restaurant, three_weeks_of_meals
 
 NOW = 1_900_000_000_000
 TONIGHT = dict(tonight_from_ms=NOW - 3 * HOUR_MS, tonight_to_ms=NOW)
@@ -151,22 +151,7 @@ def test_the_weekday_and_hour_move_a_quote_the_way_meals_run_then():
     Saturday evening and shortest at lunch."""
     restaurant = make_restaurant(time_zone="UTC")
     monday = datetime(2030, 1, 7, tzinfo=UTC)
-    visits = []
-
-    def meal(day, hour, minute, minutes):
-        seated = monday + timedelta(days=day, hours=hour, minutes=minute)
-        visits.append(Visit(restaurant=restaurant, token=f"t{len(visits)}", party_number=len(visits), size=2,
-                            preference="table", outcome="completed", tables="T1", table_seats=2, table_kind="table",
-                            joined_at=seated - timedelta(minutes=5), notified_at=seated - timedelta(minutes=2),
-                            seated_at=seated, ended_at=seated + timedelta(minutes=minutes)))
-
-    for day in range(21):
-        for n in range(3):
-            meal(day, 12, 10 * n, 40)
-        saturday = day % 7 == 5
-        for n in range(11 if saturday else 3):
-            meal(day, 20, 5 * n, 110 if saturday else 80)
-    Visit.objects.bulk_create(visits)
+    three_weeks_of_meals(restaurant, monday)
 
     def quote_at(day, hour):
         now = monday + timedelta(days=day, hours=hour, minutes=30)

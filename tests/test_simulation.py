@@ -14,7 +14,7 @@ from domain.simulation import scoring
 from domain.simulation.baselines import Baselines, SeatingPlan
 from restaurants import visit_history
 from restaurants.models import Restaurant, Visit
-from tests.support.factories import make_restaurant
+from tests.support.factories import make_restaurant, three_weeks_of_meals
 
 
 def simulate(*args) -> str:
@@ -177,22 +177,7 @@ def test_meal_lengths_follow_the_weekday_and_hour_once_history_tells():
     the model's meals are scaled to the time it is loaded for."""
     restaurant = make_restaurant(time_zone="UTC")
     monday = datetime(2030, 1, 7, tzinfo=UTC)
-    visits = []
-
-    def meal(day, hour, minute, minutes):
-        seated = monday + timedelta(days=day, hours=hour, minutes=minute)
-        visits.append(Visit(restaurant=restaurant, token=f"t{len(visits)}", party_number=len(visits), size=2,
-                            preference="table", outcome="completed", tables="T1", table_seats=2, table_kind="table",
-                            joined_at=seated - timedelta(minutes=5), notified_at=seated - timedelta(minutes=2),
-                            seated_at=seated, ended_at=seated + timedelta(minutes=minutes)))
-
-    for day in range(21):
-        for n in range(3):
-            meal(day, 12, 10 * n, 40)
-        saturday = day % 7 == 5
-        for n in range(11 if saturday else 3):
-            meal(day, 20, 5 * n, 110 if saturday else 80)
-    Visit.objects.bulk_create(visits)
+    three_weeks_of_meals(restaurant, monday)
 
     def model_at(day, hour):
         return visit_history.load_turn_model(restaurant, now=monday + timedelta(days=day, hours=hour, minutes=30))

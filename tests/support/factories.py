@@ -38,3 +38,29 @@ def make_user(username, *, restaurant=None, superuser=False):
     if restaurant is not None:
         StaffMembership.objects.create(user=user, restaurant=restaurant)
     return user
+
+
+def three_weeks_of_meals(restaurant, monday):
+    """Three weeks of couples' meals at T1 from ``monday`` (a Monday, midnight): three lunches
+    of 40 minutes a day at 12:00, and dinners at 20:00 of 80 minutes (three a night) or, on
+    Saturdays, 110 minutes (eleven)."""
+    from datetime import timedelta
+
+    from restaurants.models import Visit
+
+    visits = []
+
+    def meal(day, hour, minute, minutes):
+        seated = monday + timedelta(days=day, hours=hour, minutes=minute)
+        visits.append(Visit(restaurant=restaurant, token=f"t{len(visits)}", party_number=len(visits), size=2,
+                            preference="table", outcome="completed", tables="T1", table_seats=2, table_kind="table",
+                            joined_at=seated - timedelta(minutes=5), notified_at=seated - timedelta(minutes=2),
+                            seated_at=seated, ended_at=seated + timedelta(minutes=minutes)))
+
+    for day in range(21):
+        for n in range(3):
+            meal(day, 12, 10 * n, 40)
+        saturday = day % 7 == 5
+        for n in range(11 if saturday else 3):
+            meal(day, 20, 5 * n, 110 if saturday else 80)
+    Visit.objects.bulk_create(visits)
