@@ -358,33 +358,6 @@ def test_personal_link_uses_site_url_when_set(client, restaurant, settings):
 
 # --- other routes --------------------------------------------------------------------------------
 
-def test_healthz_is_ok_when_everything_is_up(client, db):
-    from waitlist import heartbeats
-
-    heartbeats.beat("timers")
-    heartbeats.beat("notifier")
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    body = response.json()
-    assert (body["status"], body["redis"], body["database"]) == ("ok", "ok", "ok")
-    assert body["timers"].startswith("ok") and body["notifier"].startswith("ok")
-    assert client.get("/healthz/web").json() == {"status": "ok", "redis": "ok", "database": "ok"}
-
-
-def test_healthz_fails_when_the_timer_worker_is_stale_but_the_web_check_does_not(client, db, settings):
-    from waitlist import heartbeats
-
-    settings.WORKER_STALE_SECONDS = 0.05
-    heartbeats.beat("timers")
-    heartbeats.beat("notifier")
-    import time
-
-    time.sleep(0.2)
-    response = client.get("/healthz")
-    assert response.status_code == 503 and response.json()["timers"].startswith("down: last seen")
-    assert client.get("/healthz/web").status_code == 200  # the web server itself is fine
-
-
 def test_events_of_a_known_restaurant_is_a_stream(client, restaurant):
     response = client.get(url(action="events"))
     try:
