@@ -80,6 +80,32 @@ def test_an_open_join_page_turns_to_paused_or_closed_and_back_as_the_host_acts(t
         app.stop()
 
 
+def test_an_open_join_page_follows_is_open_saved_in_admin(transactional_db):
+    """Unticking "is open" in admin (a save of the row, outside the floor controls) turns an
+    open join page to "closed" and a paused restaurant's pause ends; ticking it opens again."""
+    from waitlist import floor
+
+    restaurant = make_restaurant("bistro")
+    app = AppServer(PUBLIC_STREAM_EVERY_SECONDS="0.2").start()
+    diner = Browser(app.url)
+    try:
+        floor.pause_joins(restaurant=restaurant, paused=True, message="Back at 9")
+        stream = diner.events("/waitlist/bistro/events")
+        assert "Back at 9" in stream.next("gate")
+        before = queue.version(restaurant_id=restaurant.id)
+        restaurant.is_open = False
+        restaurant.save()
+        assert queue.version(restaurant_id=restaurant.id) == before + 1
+        gate = stream.next("gate")
+        assert "not taking waitlist joins" in gate and "Back at 9" not in gate
+        restaurant.is_open = True
+        restaurant.save()
+        assert "data-gate" not in stream.next("gate")  # open, and no longer paused
+    finally:
+        diner.close()
+        app.stop()
+
+
 def test_a_join_page_keeps_its_wait_table_while_quotes_for_a_saved_row_are_computed(restaurant):
     from waitlist import quotes
     from waitlist.views import _public_renderer

@@ -55,6 +55,14 @@ def opened(*, restaurant: Restaurant, is_open: bool, now_ms: int | None = None) 
     return int(result["v"])
 
 
+def row_saved(*, restaurant: Restaurant, now_ms: int | None = None) -> int:
+    """Tell every open page that the restaurant's row changed (waitlist/apps.py calls this
+    after a save commits). Returns the version."""
+    result = lua_scripts.run("touch", restaurant_id=restaurant.id, now_ms=_now(now_ms),
+                             args=["1" if restaurant.is_open else "0"])
+    return int(result["v"])
+
+
 def add_to_quotes(*, restaurant: Restaurant, minutes: int, now_ms: int | None = None) -> int:
     """Add ``minutes`` to every wait quoted and shown, until set back to 0."""
     if not 0 <= minutes <= QUOTE_ADD_MAX:
