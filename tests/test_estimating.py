@@ -42,3 +42,30 @@ def test_the_helper_ends_when_its_server_is_killed():
         assert not alive(helper), "the estimator helper outlived its server"
     finally:
         server.kill()
+
+
+def database_name() -> str:
+    from django.db import connection
+
+    return str(connection.settings_dict["NAME"])
+
+
+POINTED = """
+import os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+from django.db import connection
+connection.settings_dict["NAME"] = "/nowhere/pointed-after-start.sqlite3"
+from tests.test_estimating import database_name
+from waitlist import estimating
+print(estimating._helper().submit(database_name).result(), flush=True)
+"""
+
+
+def test_the_helper_uses_the_database_its_server_is_connected_to():
+    """A test server is pointed at the test database after it starts; the estimates read
+    restaurants there too, not from the database the settings name."""
+    env = {**os.environ, "ESTIMATE_IN_PROCESS": "0"}
+    answer = subprocess.run([sys.executable, "-c", POINTED], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert answer.stdout.strip() == "/nowhere/pointed-after-start.sqlite3", answer.stderr[-2000:]

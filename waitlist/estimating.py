@@ -68,7 +68,7 @@ def _helper() -> ProcessPoolExecutor | None:
             try:
                 _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_start_helper,
-                                            initargs=(settings.ESTIMATOR_NICE, os.getpid()))
+                                            initargs=(settings.ESTIMATOR_NICE, os.getpid(), _databases()))
             except (OSError, ValueError) as exc:
                 log.warning("no estimator process (%s); estimating in the server process", exc)
                 return None
@@ -81,7 +81,15 @@ def _reset() -> None:
         _pool = None
 
 
-def _start_helper(nice: int, parent: int) -> None:
+def _databases() -> dict[str, dict]:
+    """The databases this process uses, as connected (not only as settings read them: a test
+    server is pointed at the test database after start), for the helper to use the same."""
+    from django.db import connections
+
+    return {alias: dict(connections[alias].settings_dict) for alias in connections}
+
+
+def _start_helper(nice: int, parent: int, databases: dict[str, dict]) -> None:
     import django
 
     threading.Thread(target=_exit_with, args=(parent,), name="exit-with-server", daemon=True).start()
@@ -95,6 +103,12 @@ def _start_helper(nice: int, parent: int) -> None:
         except OSError:
             pass
     django.setup()
+    from django.db import connections
+
+    for alias, settings_dict in databases.items():
+        settings.DATABASES[alias] = settings_dict
+        connections[alias].close()
+        connections[alias].settings_dict = settings_dict
 
 
 def _exit_with(parent: int, every: float = 1.0) -> None:

@@ -165,7 +165,9 @@ async def stream(plan: Plan) -> AsyncIterator[str]:
                 continue
             body = ""
             for event, data in pending:
-                if event != CHANGED:
+                # A fragment the page already shows is not sent again: drawn again, its own
+                # live region would be read out again (the host's message, say).
+                if event != CHANGED and sent.get(event) != data:
                     sent[event] = data
                     body += encode(event, data)
             if overflow or any(event == CHANGED for event, _ in pending):

@@ -56,6 +56,9 @@ def assert_accessible(page, *, context: str = "") -> None:
 
 
 def violations_on(page) -> list[dict]:
+    # Checked as the page is shown: after its stylesheets have loaded (an element waited for can
+    # be in the DOM before the CSS is, and unstyled buttons are 21 px tall).
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(source())
     return page.evaluate(RUN)
