@@ -9,6 +9,7 @@ from restaurants.models import StaffMembership
 from tests.support.clients import Browser
 from tests.support.daphne import daphne_server
 from tests.support.factories import make_restaurant
+from tests.support.host_pages import Host, labels
 from tests.support.production import collect_static, production_env
 from tests.support.redis_servers import Server
 from waitlist import redis_client
@@ -47,6 +48,19 @@ def host(db, restaurant):
     user = User.objects.create_user("host", password="hostpass-123")
     StaffMembership.objects.create(user=user, restaurant=restaurant)
     return user
+
+
+@pytest.fixture(params=["htmx", "plain"])
+def hosting(request, client, host):
+    """The host signed in, acting through the dashboard with htmx and without (each test twice)."""
+    client.force_login(host)
+    return Host(client, htmx=request.param == "htmx")
+
+
+@pytest.fixture
+def t(restaurant):
+    """Table label -> id, for the test restaurant."""
+    return labels(restaurant)
 
 
 @pytest.fixture

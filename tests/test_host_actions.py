@@ -9,26 +9,14 @@ import pytest
 from domain.durations import MINUTE_MS as MIN
 from restaurants import caches
 from seating import services
-from tests.support.host_pages import Host, dining, join, labels, offered, snap, state
+from tests.support.host_pages import dining, join, offered, snap, state, status
 from waitlist import queue
 from waitlist.state import FREE_TABLE
 
 STALE = "That party or table has already changed. The page now shows the latest state."
 
 
-@pytest.fixture(params=["htmx", "plain"])
-def hosting(request, client, host):
-    client.force_login(host)
-    return Host(client, htmx=request.param == "htmx")
 
-
-@pytest.fixture
-def t(restaurant):
-    return labels(restaurant)
-
-
-def status(restaurant, pid):
-    return queue.status(restaurant=restaurant, party_id=pid)
 
 
 # --- offering tables ----------------------------------------------------------------------------

@@ -16,12 +16,6 @@ from waitlist import floor, live_view, queue
 from waitlist.visits import record_ended
 
 
-@pytest.fixture(params=["htmx", "plain"])
-def hosting(request, client, host):
-    client.force_login(host)
-    return Host(client, htmx=request.param == "htmx")
-
-
 @pytest.fixture
 def manager(db, restaurant):
     user = make_user("manager")

@@ -21,11 +21,6 @@ from waitlist.situation import free_units, policy_for, waiting_parties
 
 
 @pytest.fixture
-def t(restaurant):
-    return labels(restaurant)
-
-
-@pytest.fixture
 def page(client, host):
     client.force_login(host)
 

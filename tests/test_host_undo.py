@@ -11,25 +11,10 @@ from domain.durations import SECOND_MS
 from restaurants.models import FloorAction, Visit
 from seating import services
 from tests.support.factories import T0
-from tests.support.host_pages import Host, dashboard_url, join, labels, offered, snap, state
+from tests.support.host_pages import dashboard_url, join, offered, snap, state, status
 from waitlist import floor, queue
 from waitlist.errors import NothingToUndo, Rejoined, StaleAction, TableBusy
 from waitlist.visits import record_ended
-
-
-@pytest.fixture(params=["htmx", "plain"])
-def hosting(request, client, host):
-    client.force_login(host)
-    return Host(client, htmx=request.param == "htmx")
-
-
-@pytest.fixture
-def t(restaurant):
-    return labels(restaurant)
-
-
-def status(restaurant, pid):
-    return queue.status(restaurant=restaurant, party_id=pid)
 
 
 def test_undo_a_no_show_gives_the_party_its_table_back(hosting, restaurant, t):

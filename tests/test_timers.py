@@ -14,6 +14,7 @@ from restaurants.models import Visit
 from seating.management.commands.run_timers import Command
 from seating.timers import Worker
 from tests.support.factories import T0, make_restaurant
+from tests.support.host_pages import status
 from tests.support.threads import in_threads
 from waitlist import queue
 from waitlist.state import FREE_TABLE
@@ -33,9 +34,6 @@ def offer(restaurant, pid, *labels, kind="table", now=T0):
     t = ids(restaurant)
     return queue.offer(restaurant=restaurant, party_id=pid, table_ids=[t[x] for x in labels], kind=kind, now_ms=now)
 
-
-def status(restaurant, pid):
-    return queue.status(restaurant=restaurant, party_id=pid)
 
 
 def at(ms):

@@ -160,3 +160,7 @@ class Host:
         again = self.client.get(dashboard_url()).content.decode()
         assert message not in again.split('id="toast"', 1)[1].split("</div>", 1)[0], "a message is shown once"
         return message
+
+
+def status(restaurant, pid):
+    return queue.status(restaurant=restaurant, party_id=pid)
