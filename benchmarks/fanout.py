@@ -41,7 +41,7 @@ async def measure(place, streams: list[Stream], rounds: int) -> tuple[list[float
     from waitlist import queue
     from waitlist.presenters import render_notice
 
-    broadcast, change = [], []
+    broadcast, change, first = [], [], []
     for number in range(rounds):
         text = f"Broadcast {number}"
         html = render_notice(text)
@@ -63,10 +63,12 @@ async def measure(place, streams: list[Stream], rounds: int) -> tuple[list[float
         moved = await wait_for(lambda: all(s.position == expected[id(s)] for s in remaining), 60)
         assert moved, "%d of %d diners got their new position" % (
             sum(1 for s in remaining if s.position == expected[id(s)]), len(remaining))
-        change.append(max(s.arrivals["status"] for s in remaining) - started)
+        # When each diner's place changed (a later estimate redrawing it does not count).
+        change.append(max(s.moved_at for s in remaining) - started)
+        first.append(min(s.moved_at for s in remaining) - started)
         streams[:] = remaining
         await asyncio.sleep(0.3)
-    return broadcast, change
+    return broadcast, change, first
 
 
 def run() -> list[Result]:
@@ -91,11 +93,12 @@ def run() -> list[Result]:
                 s.closed = True
             return result, errors
 
-        (broadcast, change), errors = asyncio.run(main())
+        (broadcast, change, first), errors = asyncio.run(main())
     finally:
         server.stop()
     ratio = statistics.median(change) / statistics.median(broadcast)
     return [Result(f"one change to {DINERS} diners / one plain broadcast", ratio, target=1.5, raw={
-        "change_ms": statistics.median(change) * 1000, "broadcast_ms": statistics.median(broadcast) * 1000,
+        "change_ms": statistics.median(change) * 1000,
+        "first_diner_ms": statistics.median(first) * 1000, "broadcast_ms": statistics.median(broadcast) * 1000,
         "rounds": ROUNDS, "stream_errors": errors,
     }, note="time until the last diner has it; load generator: asyncio raw sockets")]

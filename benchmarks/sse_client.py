@@ -81,6 +81,7 @@ class Stream:
     cookies: dict
     position: int | None = None
     arrivals: dict = field(default_factory=dict)  # event name -> perf_counter of latest arrival
+    moved_at: float = 0.0  # perf_counter when the position last changed
     notices: list = field(default_factory=list)
     errors: int = 0
     events: int = 0
@@ -119,7 +120,9 @@ class Stream:
         now = time.perf_counter()
         if b"event: status" in event or b"event: place" in event:
             match = POSITION.search(event)
-            self.position = int(match.group(1)) if match else None
+            position = int(match.group(1)) if match else None
+            if position != self.position:
+                self.position, self.moved_at = position, now
             self.arrivals["status"] = now
             self.events += 1
             self.opened.set()

@@ -83,3 +83,47 @@ def test_streams_past_the_descriptor_share_get_a_503_with_retry_after(transactio
         first.close()
         second.close()
         server.stop()
+
+
+def test_a_changes_places_go_out_while_the_estimates_of_the_one_before_are_computed(transactional_db, monkeypatch):
+    """Estimates of a long line take hundreds of milliseconds: the next change's places are
+    not held behind them, and the newest places are estimated next."""
+    import asyncio
+    import threading
+
+    from waitlist import builds, live_view
+
+    restaurant = make_restaurant("bistro")
+    release, estimated = threading.Event(), []
+
+    def slow_estimates(row, answer):
+        estimated.append(int(answer["v"]))
+        release.wait(20)
+
+    monkeypatch.setattr(builds, "_estimates", slow_estimates)
+
+    async def until(check, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while not check():
+            assert time.monotonic() < deadline, "condition not met in time"
+            await asyncio.sleep(0.02)
+
+    async def scenario():
+        woken = []
+        rounds = builds.Builds(lambda rid: woken.append(live_view.cached(rid).version))
+        join = lambda name: queue.join(restaurant=restaurant, name=name, size=2, preference="table",  # noqa: E731
+                                       diner=name, request_id=name)
+        await asyncio.to_thread(join, "Ann")
+        first = await asyncio.to_thread(queue.version, restaurant_id=restaurant.id)
+        rounds.changed(restaurant.id, first)
+        await until(lambda: estimated == [first])
+        await asyncio.to_thread(join, "Bob")
+        second = await asyncio.to_thread(queue.version, restaurant_id=restaurant.id)
+        rounds.changed(restaurant.id, second)
+        await until(lambda: second in woken)  # the places, with the first estimates still under way
+        assert estimated == [first]
+        release.set()
+        await until(lambda: estimated == [first, second])
+        await until(lambda: restaurant.id not in rounds.running)
+
+    asyncio.run(scenario())

@@ -179,3 +179,40 @@ def test_a_fan_out_to_thousands_of_streams_leaves_the_loop_free(monkeypatch):
     assert took > 0.5  # the work is really there
     assert longest < 0.05, f"the loop was held {longest * 1000:.0f} ms (fan-out took {took * 1000:.0f} ms)"
     assert turns > 20
+
+
+def test_a_newer_change_reaches_first_the_streams_the_last_one_had_not_reached():
+    """A change arriving mid fan-out replaces it; the streams still waiting are told first
+    (told again from the top, the last of them would wait for a second whole fan-out)."""
+    streams = 3000
+
+    async def scenario():
+        hub, told = Hub(), []
+
+        async def stream(number, listener):
+            while True:
+                await listener.wake.wait()
+                listener.take()
+                told.append(number)
+
+        listeners = [Listener("restaurant-1") for _ in range(streams)]
+        for listener in listeners:
+            hub.add(listener)
+        tasks = [asyncio.create_task(stream(n, listener)) for n, listener in enumerate(listeners)]
+        await asyncio.sleep(0.05)
+        hub.slice = 100
+        hub.deliver("restaurant-1", "changed")
+        while not told:
+            await asyncio.sleep(0)
+        reached = set(told)
+        assert len(reached) < streams  # mid fan-out
+        hub.deliver("restaurant-1", "changed")
+        await _until(lambda: len(told) >= len(reached) + streams, timeout=20)
+        for task in tasks:
+            task.cancel()
+        return reached, told[len(reached):]
+
+    reached, after = asyncio.run(scenario())
+    waiting = streams - len(reached)
+    assert not reached.intersection(after[:waiting]), "a stream was told twice before all were told once"
+    assert set(after[:waiting]) | reached == set(range(streams))

@@ -7,9 +7,9 @@ steps: the snapshot as read ("places": every stream can show its new place at on
 the wait estimates and the join page's quotes ("estimates"), computed once for everyone.
 The others take the view from those messages: no snapshot read, no simulation of their own.
 
-Rounds start at most every MIN_REFRESH_SECONDS; changes in between coalesce. While more
-changes are already waiting, the estimates wait for them, but never more than
-ESTIMATE_EVERY_SECONDS. A builder that dies leaves its lease to expire: a process that
+Rounds start at most every MIN_REFRESH_SECONDS; changes in between coalesce. The estimates
+never hold up a change's places: they are computed beside the next rounds, one at a time,
+each for the newest places built (at 5,000 waiting they take a few hundred milliseconds). A builder that dies leaves its lease to expire: a process that
 lost the lease looks again when it would have, and builds what is still missing.
 """
 
@@ -33,7 +33,6 @@ log = logging.getLogger("waitlist.stream")
 
 LEASE_MS = 2000
 MIN_REFRESH_SECONDS = 0.25
-ESTIMATE_EVERY_SECONDS = 2.0
 BUILT = "built"
 # Who published a built view: a process skips its own, by how the message ends (no JSON
 # parsed on the event loop for a view of thousands of parties it built itself).
@@ -54,7 +53,8 @@ class Builds:
         self.running: set[int] = set()
         self.again: set[int] = set()
         self.retries: dict[int, asyncio.TimerHandle] = {}
-        self.estimated_at: dict[int, float] = {}
+        self.latest: dict[int, tuple[Restaurant, dict]] = {}  # restaurant id -> newest places to estimate
+        self.nudges: dict[int, asyncio.Event] = {}  # restaurant id -> set when a change comes mid-round
         self.builds = 0  # snapshots this process read to build a view (tests, benchmarks)
 
     def changed(self, restaurant_id: int, version: int | None) -> None:
@@ -73,6 +73,8 @@ class Builds:
     def schedule(self, restaurant_id: int) -> None:
         if restaurant_id in self.running:
             self.again.add(restaurant_id)
+            if (nudge := self.nudges.get(restaurant_id)) is not None:
+                nudge.set()
             return
         self.running.add(restaurant_id)
         asyncio.get_running_loop().create_task(self._round(restaurant_id))
@@ -81,7 +83,7 @@ class Builds:
         return self.have.get(restaurant_id, -1) < self.heard.get(restaurant_id, 0)
 
     async def _round(self, restaurant_id: int) -> None:
-        token = None
+        token, estimates = None, None
         try:
             last_round = 0.0
             while True:
@@ -89,7 +91,13 @@ class Builds:
                 last_round = time.monotonic()
                 self.again.discard(restaurant_id)
                 if not self._missing(restaurant_id):
-                    return
+                    if estimates is None or estimates.done():
+                        return
+                    # The lease is kept until the estimates are out (no other process
+                    # computes them meanwhile); a change in between is built at once.
+                    await sync_to_async(_renew, thread_sensitive=False)(restaurant_id)
+                    await self._until_change(restaurant_id, estimates)
+                    continue
                 if token is None:
                     token = await sync_to_async(_lease, thread_sensitive=False)(restaurant_id)
                     if token is None:  # another process builds: look again once its lease would end
@@ -97,13 +105,17 @@ class Builds:
                         return
                 else:
                     await sync_to_async(_renew, thread_sensitive=False)(restaurant_id)
-                await self._build(restaurant_id)
-                if restaurant_id not in self.again and not self._missing(restaurant_id):
-                    return
+                restaurant, answer = await self._build(restaurant_id)
+                # The estimates follow the places, never in front of the next change's places:
+                # while they are computed, newer places go out, and the newest are estimated next.
+                self.latest[restaurant_id] = (restaurant, answer)
+                if estimates is None or estimates.done():
+                    estimates = asyncio.get_running_loop().create_task(self._estimates(restaurant_id))
         except Exception as exc:  # noqa: BLE001 - Redis or the database away: the resync catches up
             log.warning("build of restaurant %s failed: %s", restaurant_id, exc.__class__.__name__)
         finally:
             self.running.discard(restaurant_id)
+            self.nudges.pop(restaurant_id, None)
             if token is not None:
                 try:
                     await sync_to_async(_release, thread_sensitive=False)(restaurant_id, token)
@@ -113,17 +125,40 @@ class Builds:
                 self.again.discard(restaurant_id)
                 self.schedule(restaurant_id)
 
-    async def _build(self, restaurant_id: int) -> None:
+    async def _until_change(self, restaurant_id: int, estimates: asyncio.Task) -> None:
+        """Until the estimates are out, a change comes, or the lease needs renewing."""
+        nudge = self.nudges[restaurant_id] = asyncio.Event()
+        if restaurant_id in self.again:
+            return
+        waiter = asyncio.ensure_future(nudge.wait())
+        try:
+            await asyncio.wait({estimates, waiter}, timeout=LEASE_MS / 2000, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+
+    async def _build(self, restaurant_id: int) -> tuple[Restaurant, dict]:
         self.builds += 1
         restaurant, version, answer = await sync_to_async(_places, thread_sensitive=False)(restaurant_id)
         self.have[restaurant_id] = max(version, self.have.get(restaurant_id, 0))
         self.heard[restaurant_id] = max(version, self.heard.get(restaurant_id, 0))
         self.wake(restaurant_id)
-        overdue = time.monotonic() - self.estimated_at.get(restaurant_id, 0) > ESTIMATE_EVERY_SECONDS
-        if restaurant_id not in self.again or overdue:
-            await sync_to_async(_estimates, thread_sensitive=False)(restaurant, answer)
-            self.estimated_at[restaurant_id] = time.monotonic()
+        # Published after this process's own streams are woken: they need not wait for it.
+        await sync_to_async(_publish, thread_sensitive=False)(restaurant_id, {"s": "places", "v": version,
+                                                                             "snapshot": answer})
+        return restaurant, answer
+
+    async def _estimates(self, restaurant_id: int) -> None:
+        """Estimate the newest places built, again while newer ones came meanwhile."""
+        done = None
+        while (latest := self.latest.get(restaurant_id)) is not done:
+            done = latest
+            try:
+                await sync_to_async(_estimates, thread_sensitive=False)(*latest)
+            except Exception as exc:  # noqa: BLE001 - the next change estimates again
+                log.warning("estimates of restaurant %s failed: %s", restaurant_id, exc.__class__.__name__)
+                return
             self.wake(restaurant_id)
+        self.latest.pop(restaurant_id, None)
 
     def _retry_later(self, restaurant_id: int) -> None:
         if restaurant_id in self.retries:
@@ -185,7 +220,6 @@ def _places(restaurant_id: int) -> tuple[Restaurant, int, dict]:
     restaurant = Restaurant.objects.get(pk=restaurant_id)
     answer = queue.snapshot_answer(restaurant=restaurant_id)
     live = live_view.adopt(restaurant, queue.snapshot_from(answer))
-    _publish(restaurant_id, {"s": "places", "v": live.version, "snapshot": answer})
     return restaurant, live.version, answer
 
 

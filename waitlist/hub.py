@@ -109,7 +109,8 @@ class Hub:
         page's) are not told one by one: their group is sent the news at most every
         ``every`` seconds, all at once (``on_paced``, set by waitlist/broadcast.py)."""
         paced, now = None, []
-        for listener in self.by_channel.get(channel, ()):
+        current = self.by_channel.get(channel, ())
+        for listener in current:
             if listener.every and self.on_paced is not None:
                 paced = listener.every
                 continue
@@ -120,9 +121,19 @@ class Hub:
         elif now:
             if event == CHANGED:
                 # A newer view supersedes the streams still waiting for the last one (a woken
-                # stream renders the latest view): this change does not queue behind it.
-                self.jobs = collections.deque(job for job in self.jobs
-                                              if not (job[2] == CHANGED and job[4] == channel))
+                # stream renders the latest view): this change does not queue behind it. The
+                # streams that view had not reached yet come first: they are the furthest behind.
+                kept, behind = collections.deque(), []
+                for job in self.jobs:
+                    if job[2] == CHANGED and job[4] == channel:
+                        behind.extend(job[0][job[1]:])
+                    else:
+                        kept.append(job)
+                self.jobs = kept
+                if behind:
+                    first = set(behind)
+                    now = [listener for listener in behind if listener in current] + \
+                        [listener for listener in now if listener not in first]
             self.jobs.append([now, 0, event, data, channel])
             if self.fanning is None or self.fanning.done():
                 self.fanning = asyncio.get_running_loop().create_task(self._fan_out())
