@@ -122,7 +122,11 @@ async def router(scope, receive, send):
     body = await _read_body(receive)
     if body is None:
         return
-    start, result = await asyncio.get_running_loop().run_in_executor(_pool, _run_page, scope, body)
+    hub.pages.begin()
+    try:
+        start, result = await asyncio.get_running_loop().run_in_executor(_pool, _run_page, scope, body)
+    finally:
+        hub.pages.end()
     if isinstance(result, bytes):
         await send(start)
         await send({"type": "http.response.body", "body": result})

@@ -110,7 +110,7 @@ def test_a_changes_places_go_out_while_the_estimates_of_the_one_before_are_compu
 
     async def scenario():
         woken = []
-        rounds = builds.Builds(lambda rid: woken.append(live_view.cached(rid).version))
+        rounds = builds.Builds(lambda rid, estimates=False: woken.append(live_view.cached(rid).version))
         join = lambda name: queue.join(restaurant=restaurant, name=name, size=2, preference="table",  # noqa: E731
                                        diner=name, request_id=name)
         await asyncio.to_thread(join, "Ann")

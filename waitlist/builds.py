@@ -47,7 +47,7 @@ class Builds:
     """Used on the event loop's thread; the reading and building run in threads."""
 
     def __init__(self, wake) -> None:
-        self.wake = wake  # (restaurant id): tell the restaurant's local streams
+        self.wake = wake  # (restaurant id, estimates=): tell the restaurant's local streams
         self.heard: dict[int, int] = {}  # restaurant id -> newest version a change announced
         self.have: dict[int, int] = {}  # restaurant id -> version of the view this process has
         self.running: set[int] = set()
@@ -142,9 +142,9 @@ class Builds:
         self.have[restaurant_id] = max(version, self.have.get(restaurant_id, 0))
         self.heard[restaurant_id] = max(version, self.heard.get(restaurant_id, 0))
         self.wake(restaurant_id)
-        # Published after this process's own streams are woken: they need not wait for it.
-        await sync_to_async(_publish, thread_sensitive=False)(restaurant_id, {"s": "places", "v": version,
-                                                                             "snapshot": answer})
+        # Published after this process's own streams are woken (they need not wait for it),
+        # and only for other processes following the restaurant.
+        await sync_to_async(_publish_places, thread_sensitive=False)(restaurant_id, version, answer)
         return restaurant, answer
 
     async def _estimates(self, restaurant_id: int) -> None:
@@ -157,7 +157,7 @@ class Builds:
             except Exception as exc:  # noqa: BLE001 - the next change estimates again
                 log.warning("estimates of restaurant %s failed: %s", restaurant_id, exc.__class__.__name__)
                 return
-            self.wake(restaurant_id)
+            self.wake(restaurant_id, estimates=True)
         self.latest.pop(restaurant_id, None)
 
     def _retry_later(self, restaurant_id: int) -> None:
@@ -190,7 +190,7 @@ class Builds:
             self.heard[restaurant_id] = max(version, self.heard.get(restaurant_id, 0))
             self.have[restaurant_id] = max(version, self.have.get(restaurant_id, 0))
         if stage:
-            self.wake(restaurant_id)
+            self.wake(restaurant_id, estimates=stage == "estimates")
 
 
 # --- in threads -------------------------------------------------------------------------
@@ -216,10 +216,26 @@ def _publish(restaurant_id: int, built: dict) -> None:
     execute(get_redis(), "SPUBLISH", bus_channel(restaurant_id), body)
 
 
+def _publish_places(restaurant_id: int, version: int, answer: dict) -> None:
+    """The places for the other processes following the restaurant, if any. Alone, the
+    process spares encoding and sending the whole line (~35 ms at 5,000 waiting) only to
+    read it back. A process that starts following just after the count reads its own first
+    view and takes the next change's places (and a build it misses is retried: _retry_later)."""
+    if _others_follow(restaurant_id):
+        _publish(restaurant_id, {"s": "places", "v": version, "snapshot": answer})
+
+
+def _others_follow(restaurant_id: int) -> bool:
+    try:
+        return sum(count for _, count in get_redis().pubsub_shardnumsub(bus_channel(restaurant_id))) > 1
+    except Exception:  # noqa: BLE001 - cannot tell: publish
+        return True
+
+
 def _places(restaurant_id: int) -> tuple[Restaurant, int, dict]:
     restaurant = Restaurant.objects.get(pk=restaurant_id)
     answer = queue.snapshot_answer(restaurant=restaurant_id)
-    live = live_view.adopt(restaurant, queue.snapshot_from(answer))
+    live = live_view.adopt(restaurant, live_view.snapshot_of(restaurant_id, answer))
     return restaurant, live.version, answer
 
 
@@ -227,7 +243,8 @@ def _estimates(restaurant: Restaurant, answer: dict) -> None:
     version, waits, quote_rows = estimating.estimate(restaurant.id, answer)
     built = {"s": "estimates", "v": version, "waits": waits, "quotes": quote_rows}
     _take_estimates(restaurant.id, version, built)
-    _publish(restaurant.id, built)
+    if _others_follow(restaurant.id):
+        _publish(restaurant.id, built)
 
 
 def _adopt(restaurant_id: int, raw: bytes) -> tuple[str, int]:
@@ -240,7 +257,7 @@ def _adopt(restaurant_id: int, raw: bytes) -> tuple[str, int]:
         return "", 0
     if stage == "places":
         restaurant = Restaurant.objects.get(pk=restaurant_id)
-        live_view.adopt(restaurant, queue.snapshot_from(built["snapshot"]))
+        live_view.adopt(restaurant, live_view.snapshot_of(restaurant_id, built["snapshot"]))
     elif stage != "estimates" or not _take_estimates(restaurant_id, version, built):
         return "", version
     return stage, version

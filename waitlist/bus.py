@@ -11,20 +11,53 @@ Redis away: the channels reconnect with backoff and, once back, every followed r
 is built again, so pages catch up on their own.
 """
 
+import asyncio
 import json
 
+from . import live_view
 from .builds import BUILT_MARK, Builds
 from .channels import channels
 from .events import host_channel, restaurant_channel
 from .eventstream import decode
-from .hub import CHANGED, MAX_PENDING, Hub, Listener, hub
+from .hub import CHANGED, DIRECT, MAX_PENDING, Hub, Listener, hub
 
 __all__ = ["CHANGED", "MAX_PENDING", "Hub", "Listener", "hub", "bus", "wake"]
 
 
-def wake(restaurant_id: int) -> None:
-    for channel in (restaurant_channel(restaurant_id), host_channel(restaurant_id)):
-        hub.deliver(channel, CHANGED)
+# A change reaches a restaurant's streams twice: its places at once, then its estimates.
+# To a crowd (more than DIRECT streams here), the estimates are not worth a fan-out of their
+# own: they go with the next change's places, or after ESTIMATES_WAKE_SECONDS. At 2 changes
+# a second to 5,000 diners that halves the fan-outs (join p95: docs/scaling.md).
+ESTIMATES_WAKE_SECONDS = 2.0
+_estimates_due: dict[int, asyncio.TimerHandle] = {}
+
+
+def wake(restaurant_id: int, estimates: bool = False) -> None:
+    if estimates and hub.by_restaurant.get(restaurant_id, 0) > DIRECT:
+        if restaurant_id not in _estimates_due:
+            _estimates_due[restaurant_id] = asyncio.get_running_loop().call_later(
+                ESTIMATES_WAKE_SECONDS, _wake, restaurant_id)
+        return
+    _wake(restaurant_id)
+
+
+# Restaurant id -> the view its streams were last woken for: a diner's stream is woken only
+# when its own party's page changed since (a walk-in joining at the end moves nobody).
+_woken_for: dict[int, live_view.LiveView] = {}
+
+
+def _wake(restaurant_id: int) -> None:
+    due = _estimates_due.pop(restaurant_id, None)
+    if due is not None:
+        due.cancel()
+    current = live_view.cached(restaurant_id)
+    only = live_view.changed_parties(_woken_for.get(restaurant_id), current) if current is not None else None
+    if current is not None and hub.by_restaurant.get(restaurant_id):
+        _woken_for[restaurant_id] = current
+    else:
+        _woken_for.pop(restaurant_id, None)
+    hub.deliver(restaurant_channel(restaurant_id), CHANGED, only=only)
+    hub.deliver(host_channel(restaurant_id), CHANGED)
 
 
 class Bus:

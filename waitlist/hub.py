@@ -15,6 +15,7 @@ Redis and the database always have sockets left.
 
 import asyncio
 import collections
+import contextlib
 import resource
 import time
 
@@ -30,15 +31,50 @@ DIRECT = 64
 # A slice's share of a loop turn: woken streams' work plus whatever else the turn serves.
 TURN_SECONDS = 0.003
 SLICE_LIMITS = (8, 1024)
+# While page requests are being served, the next slice waits for them, up to this long: a
+# page's thread needs the GIL at every step, and a loop busy fanning out keeps it waiting
+# (join p95 with 5,000 streams and 2 changes/s: see docs/scaling.md).
+PAGES_FIRST_SECONDS = 0.02
+
+
+class Pages:
+    """Page requests being served (config/asgi.py counts them; the event loop's thread only)."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.idle: asyncio.Event | None = None
+
+    def begin(self) -> None:
+        self.in_flight += 1
+        if self.idle is not None:
+            self.idle.clear()
+
+    def end(self) -> None:
+        self.in_flight -= 1
+        if not self.in_flight and self.idle is not None:
+            self.idle.set()
+
+    async def until_idle(self, longest: float) -> None:
+        if not self.in_flight:
+            return
+        if self.idle is None:
+            self.idle = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(longest):
+                await self.idle.wait()
+
+
+pages = Pages()
 
 
 class Listener:
     """One open stream's mailbox: events since it last looked, and a flag to wake it."""
 
-    __slots__ = ("channel", "every", "overflow", "pending", "wake")
+    __slots__ = ("channel", "every", "overflow", "party_id", "pending", "wake")
 
-    def __init__(self, channel: str, every: float | None = None) -> None:
+    def __init__(self, channel: str, every: float | None = None, party_id: int | None = None) -> None:
         self.channel = channel
+        self.party_id = party_id  # a diner's stream: told of a change only if its party's page changes
         # Paced: told of changes at most this often, all such streams of the channel at once
         # (the join page's, whose news need not be instant), not at every change.
         self.every = every
@@ -104,15 +140,19 @@ class Hub:
         a dict read, good enough for a cap)."""
         return self.public_by_address.get(address, 0)
 
-    def deliver(self, channel: str, event: str, data: str = "") -> None:
-        """Tell the channel's streams of ``event``. Paced streams (Listener.every: the join
-        page's) are not told one by one: their group is sent the news at most every
-        ``every`` seconds, all at once (``on_paced``, set by waitlist/broadcast.py)."""
+    def deliver(self, channel: str, event: str, data: str = "", only: set[int] | None = None) -> None:
+        """Tell the channel's streams of ``event``; with ``only``, of the diners' streams only
+        those of these parties (the others' pages are as they were). Paced streams
+        (Listener.every: the join page's) are not told one by one: their group is sent the
+        news at most every ``every`` seconds, all at once (``on_paced``, set by
+        waitlist/broadcast.py)."""
         paced, now = None, []
         current = self.by_channel.get(channel, ())
         for listener in current:
             if listener.every and self.on_paced is not None:
                 paced = listener.every
+                continue
+            if only is not None and listener.party_id is not None and listener.party_id not in only:
                 continue
             now.append(listener)
         if len(now) <= DIRECT and not self.jobs:
@@ -150,6 +190,9 @@ class Hub:
         """Wake the queued deliveries' streams a slice per loop turn, in order."""
         low, high = SLICE_LIMITS
         while self.jobs:
+            await pages.until_idle(PAGES_FIRST_SECONDS)
+            if not self.jobs:
+                break
             job = self.jobs[0]
             listeners, start, event, data, _ = job
             end = min(start + self.slice, len(listeners))

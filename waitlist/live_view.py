@@ -200,11 +200,40 @@ def refresh(restaurant: Restaurant, *, estimate: bool = True) -> LiveView:
     """Read a new snapshot and rebuild (the stream calls this once per change, first
     without estimates, then ``with_estimates``)."""
     started = time.perf_counter()
-    live = build(restaurant, queue.snapshot(restaurant=restaurant), previous=_views.get(restaurant.id),
-                 estimate=estimate)
+    live = build(restaurant, snapshot_of(restaurant.id, queue.snapshot_answer(restaurant=restaurant)),
+                 previous=_views.get(restaurant.id), estimate=estimate)
     live.build_seconds = time.perf_counter() - started
     _views[restaurant.id] = live
     return live
+
+
+# Restaurant id -> its last snapshot's parties as read and decoded (queue.snapshot_from).
+_decoded: dict[int, dict] = {}
+
+
+def snapshot_of(restaurant_id: int, answer: dict) -> Snapshot:
+    """The snapshot script's answer decoded, keeping the Party of every party as it was."""
+    decoded = dict(_decoded.get(restaurant_id) or {})  # a copy: two threads may decode at once
+    snapshot = queue.snapshot_from(answer, decoded)
+    _decoded[restaurant_id] = decoded
+    return snapshot
+
+
+def changed_parties(old: "LiveView | None", new: LiveView) -> set[int] | None:
+    """The parties whose diner's page may differ between two views of a restaurant, or None
+    when every page may (the restaurant's settings, its tables, the host's message)."""
+    if old is None or old.restaurant.updated_at != new.restaurant.updated_at \
+            or (old.layout is not new.layout and old.layout != new.layout) \
+            or old.snapshot.notice != new.snapshot.notice or old.snapshot.paused != new.snapshot.paused:
+        return None
+    changed = {pid for pid in old.parties if pid not in new.parties}
+    before, ahead, waits = old.parties, old.ahead, old.waits
+    for pid, party in new.parties.items():
+        was = before.get(pid)
+        if (was is not party and was != party) or ahead.get(pid) != new.ahead.get(pid) \
+                or waits.get(pid) != new.waits.get(pid):
+            changed.add(pid)
+    return changed
 
 
 def adopt(restaurant: Restaurant, snapshot: Snapshot) -> LiveView:
@@ -235,5 +264,7 @@ def _keep(live: LiveView) -> LiveView:
 def forget(restaurant_id: int | None = None) -> None:
     if restaurant_id is None:
         _views.clear()
+        _decoded.clear()
     else:
         _views.pop(restaurant_id, None)
+        _decoded.pop(restaurant_id, None)

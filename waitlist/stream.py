@@ -65,6 +65,8 @@ class Plan:
     # Told of changes at most this often (the join page's wait needs no instant news), all
     # such streams of the restaurant at once (waitlist/bus.py: Hub.deliver).
     every_seconds: float | None = None
+    # A diner's stream: its party, whose page alone it shows (woken only when that changes).
+    party_id: int | None = None
 
     def body(self) -> AsyncIterator[str]:
         return stream(self)
@@ -115,7 +117,7 @@ async def stream(plan: Plan) -> AsyncIterator[str]:
     {event name: html}; only fragments that differ from the last sent are sent again.
     The first view is at least ``plan.min_version`` (read from Redis when not given)."""
     restaurant = plan.restaurant
-    listener = Listener(plan.channel, every=plan.every_seconds)
+    listener = Listener(plan.channel, every=plan.every_seconds, party_id=plan.party_id)
     hub.add(listener)
     followed = False
     rights = Rights(plan)

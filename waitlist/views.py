@@ -253,7 +253,7 @@ def events(request, slug):
                                    every_seconds=settings.PUBLIC_STREAM_EVERY_SECONDS))
     return StreamResponse(Plan(restaurant=restaurant, channel=channel, language=language,
                                render=_diner_renderer(restaurant, party, get_token(request)),
-                               min_version=party.version))
+                               min_version=party.version, party_id=party.id))
 
 
 def _diner_renderer(restaurant, party, csrf_token):
