@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .durations import HOUR_MS, MINUTE_MS
-from .futures import arrivals, draws, leave_chances, leavers, model_draws, party_draw, unit_draw
+from .futures import arrivals, draws, expected_joins, leave_chances, leavers, model_draws, party_draw, unit_draw
 from .strategies import MAX_COMBINED_TABLES, best_fit, first_fit, is_starving
 from .turn_model import TurnModel
 from .values import (
@@ -273,16 +273,22 @@ def _after_offers(waiting: list[WaitingParty], offers: list[Offer]) -> list[Wait
 
 def tonight_model(situation: Situation, turns: TurnModel, now_ms: int) -> TurnModel:
     """``turns`` adapted to tonight: the meals of its tonight window still under way count
-    with what they have lasted so far (one per party, however many tables it holds)."""
+    with what they have lasted so far (one per party, however many tables it holds), and
+    tonight's demand is learnt from the parties that joined in the window: those whose
+    visits have ended, those at a table or called (seated or called in the window), and
+    those in line."""
     if turns.tonight_from_ms is None:
         return turns.tonight()
-    ongoing = []
+    start, ongoing, present = turns.tonight_from_ms, [], 0
     for group in busy_groups(situation):
         unit = situation.units[group[0]]
         busy = situation.busy[unit.id]
-        if busy.state == TABLE_OCCUPIED and turns.tonight_from_ms <= busy.since_ms <= (turns.tonight_to_ms or now_ms):
+        if busy.state == TABLE_OCCUPIED and start <= busy.since_ms <= (turns.tonight_to_ms or now_ms):
             ongoing.append((unit.kind, busy.seats_used, (now_ms - busy.since_ms) / MINUTE_MS))
-    return turns.tonight(ongoing)
+        if busy.state != TABLE_CLEANING and start <= busy.since_ms:
+            present += 1
+    present += sum(1 for party in situation.waiting if party.joined_ms >= start)
+    return turns.tonight(ongoing).with_joins(turns.tonight_joins + present, expected_joins(turns, start, now_ms))
 
 
 def simulate_waits(situation: Situation, strategy: Strategy, policy: Policy, turns: TurnModel, now_ms: int,
@@ -314,8 +320,9 @@ def fits(party: WaitingParty, room: tuple[int, int]) -> bool:
 
 def wait_range(samples: list[int | None]) -> Quote | None:
     """The quoted range from one party's simulated waits (whole minutes, low rounded down
-    and high up); ``(OPEN_MINUTES, None)`` when its high end is beyond the horizon; None
-    when there are no samples."""
+    and high up, at least a minute apart unless nearly every future seats the party at
+    once: ``(0, 0)``); ``(OPEN_MINUTES, None)`` when its high end is beyond the horizon;
+    None when there are no samples."""
     if not samples:
         return None
     seated = sorted(s for s in samples if s is not None)
@@ -330,8 +337,11 @@ def wait_range(samples: list[int | None]) -> Quote | None:
         i, part = divmod(min(max(q * (len(values) + 1) - 1, 0.0), len(values) - 1.0), 1)
         return values[int(i)] + (values[min(int(i) + 1, len(values) - 1)] - values[int(i)]) * part
 
+    high = math.ceil(quantile(HIGH) / MINUTE_MS)
+    if high == 0:
+        return 0, 0  # seated at once in all but the odd future: "seated now", no minute more
     low = int(quantile(LOW) // MINUTE_MS)
-    return low, max(low + 1, math.ceil(quantile(HIGH) / MINUTE_MS))
+    return low, max(low + 1, high)
 
 
 def estimate_waiting(situation: Situation, strategy: Strategy, policy: Policy, turns: TurnModel,
