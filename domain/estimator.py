@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .durations import HOUR_MS, MINUTE_MS
-from .futures import arrivals, draws, expected_joins, leave_chances, leavers, model_draws, party_draw, unit_draw
+from .futures import arrivals, draws, leave_chances, leavers, model_draws, party_draw, unit_draw
 from .strategies import MAX_COMBINED_TABLES, best_fit, first_fit, is_starving
 from .turn_model import TurnModel
 from .values import (
@@ -273,22 +273,16 @@ def _after_offers(waiting: list[WaitingParty], offers: list[Offer]) -> list[Wait
 
 def tonight_model(situation: Situation, turns: TurnModel, now_ms: int) -> TurnModel:
     """``turns`` adapted to tonight: the meals of its tonight window still under way count
-    with what they have lasted so far (one per party, however many tables it holds), and
-    tonight's demand is learnt from the parties that joined in the window: those whose
-    visits have ended, those at a table or called (seated or called in the window), and
-    those in line."""
+    with what they have lasted so far (one per party, however many tables it holds)."""
     if turns.tonight_from_ms is None:
         return turns.tonight()
-    start, ongoing, present = turns.tonight_from_ms, [], 0
+    ongoing = []
     for group in busy_groups(situation):
         unit = situation.units[group[0]]
         busy = situation.busy[unit.id]
-        if busy.state == TABLE_OCCUPIED and start <= busy.since_ms <= (turns.tonight_to_ms or now_ms):
+        if busy.state == TABLE_OCCUPIED and turns.tonight_from_ms <= busy.since_ms <= (turns.tonight_to_ms or now_ms):
             ongoing.append((unit.kind, busy.seats_used, (now_ms - busy.since_ms) / MINUTE_MS))
-        if busy.state != TABLE_CLEANING and start <= busy.since_ms:
-            present += 1
-    present += sum(1 for party in situation.waiting if party.joined_ms >= start)
-    return turns.tonight(ongoing).with_joins(turns.tonight_joins + present, expected_joins(turns, start, now_ms))
+    return turns.tonight(ongoing)
 
 
 def simulate_waits(situation: Situation, strategy: Strategy, policy: Policy, turns: TurnModel, now_ms: int,

@@ -50,22 +50,6 @@ def party_draw(row, index: int, k: int) -> float:
     return row[PARTY_BASE + (index * 5 + k) % (ARRIVAL_BASE - PARTY_BASE)]
 
 
-def _rate(turns: TurnModel, hour: int) -> float:
-    """Expected joins in the local ``hour`` (hours since the epoch, local time)."""
-    return turns.arrivals.get((((hour // 24) + 3) % 7, hour % 24), 0.0)
-
-
-def expected_joins(turns: TurnModel, from_ms: int, to_ms: int) -> float:
-    """How many parties history expects to join between the two times, at the usual demand."""
-    offset = turns.utc_offset_minutes * MINUTE_MS
-    total, hour = 0.0, (from_ms + offset) // HOUR_MS
-    while hour * HOUR_MS - offset < to_ms:
-        start, end = max(from_ms, hour * HOUR_MS - offset), min(to_ms, (hour + 1) * HOUR_MS - offset)
-        total += _rate(turns, hour) * max(0, end - start) / HOUR_MS
-        hour += 1
-    return total
-
-
 def arrivals(turns: TurnModel, now_ms: int, row, ahead_ms: int) -> list[WaitingParty]:
     """Parties joining in the next ``ahead_ms``, a Poisson process at the learnt hourly rates.
     Draws are keyed by the absolute hour, so a later estimate sees the same newcomers."""
@@ -75,7 +59,7 @@ def arrivals(turns: TurnModel, now_ms: int, row, ahead_ms: int) -> list[WaitingP
     offset = turns.utc_offset_minutes * MINUTE_MS
     hour = (now_ms + offset) // HOUR_MS
     while hour * HOUR_MS - offset < now_ms + ahead_ms and len(out) < MAX_ARRIVALS:
-        rate = turns.demand_factor * _rate(turns, hour)
+        rate = turns.demand_factor * turns.arrivals.get((((hour // 24) + 3) % 7, hour % 24), 0.0)
         base = ARRIVAL_BASE + (hour % 4) * 128
         count, p, total, u = 0, math.exp(-rate), math.exp(-rate), row[base]
         while u > total and count < 63:

@@ -73,10 +73,6 @@ class TurnModel:
     # How sure tonight's ratio is: the standard deviation of its log (the posterior's, set by
     # ``tonight``); the estimator's futures each draw their own ratio from it.
     ratio_sd: float = 0.0
-    # Parties that joined in tonight's window and have left the line since (visits ended):
-    # with those still in line or at a table, tonight's demand against the expected
-    # (``with_joins``).
-    tonight_joins: int = 0
 
     @cached_property
     def _memo(self) -> dict:
@@ -206,27 +202,6 @@ class TurnModel:
             return self
         adapted = replace(self, meal_ratio=ratio, ratio_sd=sd)
         adapted.__dict__["_memo"] = self._memo  # the fits do not depend on the ratio
-        return adapted
-
-    def with_joins(self, joins: int, expected: float) -> "TurnModel":
-        """This model with tonight's demand learnt from its joins: ``joins`` parties joined
-        where history expected ``expected``. The log of tonight's factor on the arrival
-        rates has the nights' spread as its prior (normal around 0, sd ``demand_sd``); the
-        joins are a Poisson count at that factor times the expected. The factor is the
-        posterior's mode and ``demand_sd`` its spread, so a night busier than usual brings
-        more newcomers into the simulated futures (under best fit they take tables a
-        waiting party was counting on) within the hour."""
-        if self.demand_sd <= 0 or expected <= 0:
-            return self
-        precision, x = 1 / self.demand_sd ** 2, 0.0
-        for _ in range(30):  # Newton on joins - expected * e**x - x * precision = 0
-            step = (joins - expected * math.exp(x) - x * precision) / (expected * math.exp(x) + precision)
-            x += step
-            if abs(step) < 1e-9:
-                break
-        adapted = replace(self, demand_factor=self.demand_factor * math.exp(x),
-                          demand_sd=1 / math.sqrt(expected * math.exp(x) + precision))
-        adapted.__dict__["_memo"] = self._memo
         return adapted
 
     def futures(self, meal_draws: tuple[float, ...], demand_draws: tuple[float, ...]) -> list["TurnModel"]:

@@ -149,11 +149,8 @@ def load_tonight(restaurant: Restaurant, model: TurnModel, *, now=None) -> TurnM
         meals.append(math.log(max(_minutes(ended, seated), 1.0) / model.expected(kind, seats)))
         if notified is not None:
             checkins.append(_minutes(seated, notified))
-    # Joins of the window whose parties have left the line, seated or not (history's
-    # arrival rates count every join too); the estimator adds those still here.
-    joins = Visit.objects.filter(restaurant=restaurant, joined_at__gte=start, ended_at__lte=now).count()
     return replace(model, tonight_meals=tuple(meals), tonight_checkins=tuple(sorted(checkins)),
-                   tonight_from_ms=to_ms(start), tonight_to_ms=to_ms(now), tonight_joins=joins)
+                   tonight_from_ms=to_ms(start), tonight_to_ms=to_ms(now))
 
 
 def _ratio_spread(by_seats: dict[tuple[str, int], list[float]]) -> float:

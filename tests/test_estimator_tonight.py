@@ -14,8 +14,7 @@ from domain import estimator as E
 from domain.durations import HOUR_MS, to_ms
 from domain.durations import MINUTE_MS as MIN
 from domain.estimator import Busy, Situation
-from domain.futures import expected_joins
-from domain.strategies import best_fit, first_fit
+from domain.strategies import first_fit
 from domain.turn_model import TurnModel
 from domain.values import TABLE, Policy, Unit, WaitingParty
 from restaurants import visit_history
@@ -138,7 +137,6 @@ def test_tonights_finished_visits_reach_the_model_and_stay_out_of_history():
     assert model.tonight_meals == pytest.approx((math.log(78 / 60),) * 8)
     assert model.tonight_checkins == (8.0,) * 8 and set(model.checkin_samples) == {2.0}
     assert (model.tonight_from_ms, model.tonight_to_ms) == (to_ms(now) - 3 * HOUR_MS, to_ms(now))
-    assert model.tonight_joins == 8  # joined in the window and gone; the ninth is still at its table
     assert model.tonight().meal_ratio == pytest.approx(1.3 ** (8 / 14), abs=0.01)
     # Production reloads tonight more often than history.
     assert visit_history.TONIGHT_RELOAD_SECONDS < visit_history.RELOAD_SECONDS
@@ -237,28 +235,3 @@ def test_the_nights_spread_of_demand_is_learnt_beyond_chance():
     even = tuple((i + 0.5) / 16 for i in range(16))
     factors = {m.demand_factor for m in model.futures((0.5,) * 16, even)}
     assert len(factors) == 16 and min(factors) < 0.6 and max(factors) > 1.6
-
-
-def test_a_night_busier_than_history_brings_more_newcomers_into_the_quote():
-    """Under best fit, couples who join take the two-tops a waiting four counts on. Three
-    times the joins history expects in tonight's window lengthen its quote; as many as
-    expected leave the demand as it was; without the window nothing is learnt."""
-    units = tuple(Unit(id=i, seats=2, kind=TABLE, position=i) for i in (1, 2))
-    busy = {1: Busy("occupied", NOW - 50 * MIN, 2, party_id=101), 2: Busy("occupied", NOW - 20 * MIN, 2, party_id=102)}
-    situation = Situation(units, busy, (WaitingParty(id=1, size=4, preference=TABLE, joined_ms=NOW - MIN),))
-    hours = [NOW // HOUR_MS + h for h in range(-3, 3)]  # two couples an hour, around now
-    rates = {((hour // 24 + 3) % 7, hour % 24): 2.0 for hour in hours}
-    model = replace(USUAL, arrivals=rates, arrival_mix=((2, TABLE),), demand_sd=0.3, spread=0.05, **TONIGHT)
-    expected = expected_joins(model, NOW - 3 * HOUR_MS, NOW)
-    assert expected == pytest.approx(6.0)
-    present = 3  # the four in line and the two couples eating
-    as_usual = replace(model, tonight_joins=round(expected) - present)
-    busier = replace(model, tonight_joins=3 * round(expected) - present)
-    assert E.tonight_model(situation, as_usual, NOW).demand_factor == pytest.approx(1.0)
-    learnt = E.tonight_model(situation, busier, NOW)
-    assert 1.5 < learnt.demand_factor < 3.0 and learnt.demand_sd < model.demand_sd
-    policy = Policy(tables_combine=True, max_skips=3)
-    usual_quote = E.estimate_waiting(situation, best_fit, policy, as_usual, NOW)[1]
-    busy_quote = E.estimate_waiting(situation, best_fit, policy, busier, NOW)[1]
-    assert midpoint(busy_quote) > midpoint(usual_quote) + 5
-    assert E.tonight_model(situation, replace(busier, tonight_from_ms=None), NOW).demand_factor == 1.0
