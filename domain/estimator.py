@@ -314,8 +314,9 @@ def fits(party: WaitingParty, room: tuple[int, int]) -> bool:
 
 def wait_range(samples: list[int | None]) -> Quote | None:
     """The quoted range from one party's simulated waits (whole minutes, low rounded down
-    and high up); ``(OPEN_MINUTES, None)`` when its high end is beyond the horizon; None
-    when there are no samples."""
+    and high up, at least a minute apart unless nearly every future seats the party at
+    once: ``(0, 0)``); ``(OPEN_MINUTES, None)`` when its high end is beyond the horizon;
+    None when there are no samples."""
     if not samples:
         return None
     seated = sorted(s for s in samples if s is not None)
@@ -330,8 +331,11 @@ def wait_range(samples: list[int | None]) -> Quote | None:
         i, part = divmod(min(max(q * (len(values) + 1) - 1, 0.0), len(values) - 1.0), 1)
         return values[int(i)] + (values[min(int(i) + 1, len(values) - 1)] - values[int(i)]) * part
 
+    high = math.ceil(quantile(HIGH) / MINUTE_MS)
+    if high == 0:
+        return 0, 0  # seated at once in all but the odd future: "seated now", no minute more
     low = int(quantile(LOW) // MINUTE_MS)
-    return low, max(low + 1, math.ceil(quantile(HIGH) / MINUTE_MS))
+    return low, max(low + 1, high)
 
 
 def estimate_waiting(situation: Situation, strategy: Strategy, policy: Policy, turns: TurnModel,

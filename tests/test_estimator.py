@@ -165,7 +165,17 @@ def test_every_range_is_ordered_and_repeatable():
             quoted = E.estimate_waiting(situation, strategy.choose, policy, model, NOW)
             assert quoted == E.estimate_waiting(situation, strategy.choose, policy, model, NOW), name
             for quote in quoted.values():
-                assert quote is None or quote == (E.OPEN_MINUTES, None) or 0 <= quote[0] < quote[1] <= E.OPEN_MINUTES
+                assert quote in (None, (E.OPEN_MINUTES, None), (0, 0)) or 0 <= quote[0] < quote[1] <= E.OPEN_MINUTES
+
+
+def test_a_party_every_future_seats_at_once_is_quoted_no_wait():
+    # A free four-top: seated now, not "0 to 1 minutes"; one busy table ahead of it: minutes.
+    units = (table(1, 4), table(2, 4))
+    assert waits(Situation(units, {1: eating(10, 4)}, (party(1, 4),))) == {1: (0, 0)}
+    assert E.wait_range([0] * 16) == (0, 0)
+    low, high = E.wait_range([0] * 8 + [3 * MIN] * 8)
+    assert low == 0 and high >= 3
+    assert waits(Situation(units, {1: eating(10, 4), 2: eating(30, 4)}, (party(1, 4),)))[1][0] > 0
 
 
 def test_party_larger_than_any_table_gets_none():

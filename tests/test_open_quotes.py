@@ -19,7 +19,7 @@ from domain.strategies import best_fit, first_fit
 from domain.turn_model import TurnModel
 from domain.values import EITHER, TABLE, Policy, Unit, WaitingParty
 from tests.support.diner_pages import JSON, join, text, url
-from tests.support.factories import make_restaurant
+from tests.support.factories import make_restaurant, make_user
 from tests.support.host_pages import dashboard_url
 from tests.support.host_pages import join as host_join
 from tests.support.live_queue import seated
@@ -200,3 +200,15 @@ def test_the_spanish_diner_reads_it_in_spanish(restaurant):
     party = queue.status(restaurant=restaurant, party_id=pid)
     note = note_for(restaurant, party, Message(restaurant.id, "1-0", "later", pid, 0, {"lo": "180", "hi": ""}))
     assert note.text == "Lo sentimos, tu espera ha crecido a más de 3 horas. Conservas tu lugar."
+
+
+@pytest.mark.django_db
+def test_the_host_reads_no_wait_for_a_party_a_free_table_fits(client):
+    # An empty floor seated by the host: every future seats the couple at once, (0, 0).
+    place = make_restaurant(slug="emptyfloor", tables=((2, "table"),), counter=0, max_party_size=2)
+    client.force_login(make_user("floorhost", restaurant=place))
+    host_join(place, "Bea")
+    page = html.unescape(text(client.get(dashboard_url(place.slug))))
+    assert "est. no wait" in page and not re.search(r"est\. \d+–\d+ min", page)
+    spanish = html.unescape(text(client.get(dashboard_url(place.slug), HTTP_ACCEPT_LANGUAGE="es")))
+    assert "aprox. sin espera" in spanish
