@@ -32,7 +32,7 @@ def subscribe(restaurant, party_id, push_service) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)  # the worker's threads read the restaurant with their own connections
-def test_an_offer_reaches_the_phone_as_one_decryptable_push_within_a_second(restaurant, tables, push_service,
+def test_an_offer_reaches_the_phone_as_one_decryptable_push(restaurant, tables, push_service,
                                                                            settings):
     settings.NOTIFY_CLAIM_IDLE_SECONDS = 60
     pid = join(restaurant)
@@ -57,9 +57,9 @@ def test_an_offer_reaches_the_phone_as_one_decryptable_push_within_a_second(rest
     assert len(readies) == 1, [p.payload["kind"] for p in push_service.received]
     # Before it, only the confirmation (and "getting close": first in line, a table free).
     assert {p.payload["kind"] for p in push_service.received} - {"ready"} <= {"confirm", "close"}
-    arrived = readies[0].at - offered
+    # How fast is `make bench` (notify: p99 under a second at 100 offers/s), not a timed test.
+    assert readies[0].at >= offered
     ready = readies[0].payload
-    assert arrived < 1.0, f"the push took {arrived:.2f}s"
     assert ready["title"] == restaurant.name and "T3" in ready["body"] and "check in by" in ready["body"]
     token = queue.status(restaurant=restaurant, party_id=pid).token
     assert ready["url"].endswith(f"/waitlist/{restaurant.slug}/p/{token}/")

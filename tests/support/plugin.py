@@ -20,9 +20,9 @@ def pytest_load_initial_conftests(early_config, parser, args):
     # Tests delete and recreate restaurants with the same slug within a second, which a
     # live server's per-process cache would not notice (tests/test_caches.py covers it).
     os.environ.setdefault("RESTAURANT_CACHE_SECONDS", "0")
-    # Estimates in the test servers' own process, a test server's one more child spared; the
-    # helper process is tested by tests/test_estimating.py and measured by make bench.
-    os.environ.setdefault("ESTIMATE_IN_PROCESS", "1")
+    # Test servers estimate as production does, in their helper process (waitlist/estimating.py);
+    # ESTIMATE_IN_PROCESS=1 runs them in the server process instead.
+    os.environ.setdefault("ESTIMATE_IN_PROCESS", "0")
     # Users are made with a cheap hasher (PBKDF2 costs about a second per user); the live
     # servers the tests start inherit it, so their logins check the same hashes.
     os.environ.setdefault("PASSWORD_HASHERS", "django.contrib.auth.hashers.MD5PasswordHasher")
