@@ -136,8 +136,16 @@ async def stream(plan: Plan) -> AsyncIterator[str]:
         min_version = plan.min_version
         if min_version is None:
             min_version = await sync_to_async(queue.version, thread_sensitive=False)(restaurant_id=restaurant.id)
-        current = await sync_to_async(live_view.view, thread_sensitive=False)(restaurant, min_version=min_version)
-        yield await _encode(plan, current, sent)
+        first = await sync_to_async(live_view.view, thread_sensitive=False)(restaurant, min_version=min_version)
+        yield await _encode(plan, first, sent)
+        # No view is held between changes: a stream its changes pass by (waitlist/bus.py wakes
+        # only the pages a change alters) would keep an old view, and all its parties, alive.
+        del first
+
+        async def latest() -> live_view.LiveView:
+            return live_view.cached(restaurant.id) or await sync_to_async(
+                live_view.view, thread_sensitive=False)(restaurant, min_version=min_version)
+
         keepalive_at, stale = time.monotonic() + KEEPALIVE_SECONDS, False
         while True:
             due = min(keepalive_at, rights.due_at, ends_at)
@@ -154,7 +162,7 @@ async def stream(plan: Plan) -> AsyncIterator[str]:
                     if not await rights.check():
                         return
                     if stale and rights.verified:  # rights confirmed again: catch up at once
-                        stale, body = False, await _encode(plan, live_view.cached(restaurant.id) or current, {})
+                        stale, body = False, await _encode(plan, await latest(), {})
                 if not body and time.monotonic() >= keepalive_at:
                     body = "event: keep-alive\ndata:\n\n"
                 if body:
@@ -173,8 +181,7 @@ async def stream(plan: Plan) -> AsyncIterator[str]:
                     sent[event] = data
                     body += encode(event, data)
             if overflow or any(event == CHANGED for event, _ in pending):
-                current = live_view.cached(restaurant.id) or current
-                body += await _encode(plan, current, sent)
+                body += await _encode(plan, await latest(), sent)
             if body:
                 keepalive_at = time.monotonic() + KEEPALIVE_SECONDS
                 yield body
