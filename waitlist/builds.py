@@ -9,8 +9,9 @@ The others take the view from those messages: no snapshot read, no simulation of
 
 Rounds start at most every MIN_REFRESH_SECONDS; changes in between coalesce. The estimates
 never hold up a change's places: they are computed beside the next rounds, one at a time,
-each for the newest places built (at 5,000 waiting they take a few hundred milliseconds). A builder that dies leaves its lease to expire: a process that
-lost the lease looks again when it would have, and builds what is still missing.
+each for the newest places built (at 5,000 waiting they take a few hundred milliseconds).
+A builder that dies leaves its lease to expire: a process that lost the lease looks again
+when it would have, and builds what is still missing.
 """
 
 import asyncio
@@ -156,7 +157,7 @@ class Builds:
                 await sync_to_async(_estimates, thread_sensitive=False)(*latest)
             except Exception as exc:  # noqa: BLE001 - the next change estimates again
                 log.warning("estimates of restaurant %s failed: %s", restaurant_id, exc.__class__.__name__)
-                return
+                break
             self.wake(restaurant_id, estimates=True)
         self.latest.pop(restaurant_id, None)
 
