@@ -34,7 +34,7 @@ class DinerInBrowserTests(BrowserTestCase):
         ahead.once("dialog", lambda dialog: dialog.accept())
         ahead.get_by_role("button", name="Leave the waitlist").click()
         # Predicates as functions: Playwright evals a bare expression in the page, which the CSP refuses.
-        wait_until(diner, "() => document.querySelector('[data-position]')?.textContent === '1'", timeout=2000)
+        wait_until(diner, "() => document.querySelector('[data-position]')?.textContent === '1'")
         assert diner.evaluate("window.__noReload") is True
         assert "Getting close" in diner.locator(".status").inner_text()
         self.shot(diner, "03-getting-close")
@@ -44,10 +44,10 @@ class DinerInBrowserTests(BrowserTestCase):
         party = queue.snapshot(restaurant=restaurant).waiting[0]
         table = restaurant.tables.get(label="T3")
         queue.offer(restaurant=restaurant, party_id=party.id, table_ids=[table.id], kind="table")
-        diner.wait_for_selector(".state-ready", timeout=2000)
+        diner.wait_for_selector(".state-ready")
         assert "Your table is ready!" in diner.locator(".banner").inner_text()
         assert "T3" in diner.locator(".banner").inner_text()
-        wait_until(diner, "() => document.title.includes('Your table is ready')", timeout=3000)
+        wait_until(diner, "() => document.title.includes('Your table is ready')")
         assert diner.locator("[data-countdown]").first.inner_text().count(":") == 1
         self.shot(diner, "04-table-ready")
 

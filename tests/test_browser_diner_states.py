@@ -114,7 +114,7 @@ class DinerStatesInBrowserTests(BrowserTestCase):
         page = self.new_page()
         party = self.join(page, "Removed")
         queue.leave(restaurant=self.restaurant, party_id=party.id, reason="removed")
-        page.wait_for_selector(".state-done", timeout=3000)  # live, no reload
+        page.wait_for_selector(".state-done")  # live, no reload
         status = page.locator(".status")
         assert "The host took you off the waitlist." in status.inner_text()
         assert status.get_by_role("link", name=RESTAURANT_PHONE).get_attribute("href") == "tel:+442079460000"
@@ -131,10 +131,10 @@ class DinerStatesInBrowserTests(BrowserTestCase):
         party = self.join(page, "Late")
         queue.offer(restaurant=self.restaurant, party_id=party.id, table_ids=[table_ids(self.restaurant)["T1"]],
                     kind="table")
-        page.wait_for_selector(".state-ready", timeout=3000)
+        page.wait_for_selector(".state-ready")
         assert_accessible(page, context="status, table ready")
         queue.leave(restaurant=self.restaurant, party_id=party.id, state="expired", reason="no_show")
-        page.wait_for_selector(".state-done", timeout=3000)
+        page.wait_for_selector(".state-done")
         status = page.locator(".status").inner_text()
         assert "Your table hold expired." in status and "The table went to the next guests." in status
         assert RESTAURANT_PHONE in status
@@ -156,11 +156,11 @@ class DinerStatesInBrowserTests(BrowserTestCase):
         party = self.join(page, "Dana")
         queue.offer(restaurant=self.restaurant, party_id=party.id, table_ids=[table_ids(self.restaurant)["T1"]],
                     kind="table")
-        page.wait_for_selector(".state-ready", timeout=3000)
+        page.wait_for_selector(".state-ready")
         wait_until(page, "() => document.body.classList.contains('alerting')")
         page.evaluate("() => document.body.classList.remove('alerting')")
         queue.notify_again(restaurant=self.restaurant, party_id=party.id, extend_minutes=5)
-        page.wait_for_selector(".extended", timeout=3000)
+        page.wait_for_selector(".extended")
         deadline = queue.status(restaurant=self.restaurant, party_id=party.id).deadline_ms
         hhmm = page.evaluate("ms => new Date(ms).toLocaleTimeString('en-GB', {hour: '2-digit', minute: '2-digit',"
                              " timeZone: 'UTC'})", deadline)

@@ -27,21 +27,21 @@ class HostAndDinerTests(BrowserTestCase):
         diner.wait_for_selector("[data-position]")
 
         # The dashboard learns of the join live, and suggests the 4-top.
-        host.wait_for_selector("#queue .row-name:has-text('Maya')", timeout=2000)
+        host.wait_for_selector("#queue .row-name:has-text('Maya')")
         assert "Maya (4) → T3" in host.locator(".suggestion").inner_text()
         self.shot(host, "10-host-dashboard-waiting")
 
         host.get_by_role("button", name="Seat next").click()
         host.wait_for_selector("#toast .alert-ok")
-        diner.wait_for_selector(".state-ready", timeout=2000)
+        diner.wait_for_selector(".state-ready")
         assert "T3" in diner.locator(".banner").inner_text()
-        host.wait_for_selector(".tile-held:has-text('Maya')", timeout=2000)
+        host.wait_for_selector(".tile-held:has-text('Maya')")
         self.shot(host, "11-host-dashboard-held")
 
         diner.get_by_role("button", name="I'm here, check in").click()
         diner.wait_for_selector(".state-dining")
         tile = host.locator(".tile-occupied:has-text('T3')")
-        tile.wait_for(timeout=2000)
+        tile.wait_for()
         first = tile.locator("[data-since]").inner_text()
         host.wait_for_timeout(2200)
         assert tile.locator("[data-since]").inner_text() != first  # the service timer runs

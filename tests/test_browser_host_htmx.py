@@ -35,7 +35,7 @@ class HostHtmxControlsTests(BrowserTestCase):
             """A party joined elsewhere still shows: the stream survived the action."""
             queue.join(restaurant=self.restaurant, name=name, size=2, preference="table", diner=f"d-{name}",
                        request_id=f"req-{name}-0001", source="walkin")  # walk-ins join while paused
-            host.locator(f"#queue .row:has-text('{name}')").wait_for(timeout=3000)
+            host.locator(f"#queue .row:has-text('{name}')").wait_for()
             assert host.evaluate("window.sameDocument === true")
 
         host.get_by_label("Pause joins, with a message for the join page").fill("Back soon")
@@ -89,7 +89,7 @@ class HostHtmxControlsTests(BrowserTestCase):
         host.get_by_role("button", name="Save").click()
         host.wait_for_selector("#toast .alert-ok:has-text('Saved Quinn.')")
         editor.wait_for(state="detached")
-        host.locator("#queue .row:has-text('Quinn') .note:has-text('Window seat')").wait_for(timeout=3000)
+        host.locator("#queue .row:has-text('Quinn') .note:has-text('Window seat')").wait_for()
         expect(host.get_by_role("link", name="Edit Quinn")).to_be_focused()  # back where it was
         still_live("Ravi")
         self.shot(host, "59-host-after-htmx-controls")

@@ -109,7 +109,7 @@ class KeyboardTests(BrowserTestCase):
         host.keyboard.press("Enter")
         host.wait_for_selector("#toast .alert-ok")
 
-        diner.wait_for_selector(".state-ready", timeout=3000)
+        diner.wait_for_selector(".state-ready")
         wait_until(diner, "() => document.querySelector('[data-announce]').textContent.startsWith('Your table')")
         assert announced(diner) == "Your table is ready! Table T3."
         assert_accessible(diner, context="status, ready (keyboard)")
@@ -121,7 +121,7 @@ class KeyboardTests(BrowserTestCase):
         self.shot(diner, "51-keyboard-diner-seated")
 
         # The floor: each table's button says which table it acts on; Space clears T3.
-        host.wait_for_selector(".tile-occupied:has-text('Keys')", timeout=3000)
+        host.wait_for_selector(".tile-occupied:has-text('Keys')")
         names = host.locator("#floor button").evaluate_all("buttons => buttons.map(b => b.innerText.trim())")
         assert host.get_by_role("button", name="Clear table T3", exact=True).count() == 1
         assert host.get_by_role("button", name="To cleaning T1", exact=True).count() == 1
@@ -129,13 +129,13 @@ class KeyboardTests(BrowserTestCase):
         tab_to(host, {"tag": "button", "text": "Clear table"}, limit=80)
         wait_for_focus_on(host, "Clear table T3")  # the occupied table's button, named for it
         host.keyboard.press("Space")
-        host.get_by_role("button", name="Mark clean T3", exact=True).wait_for(timeout=3000)
+        host.get_by_role("button", name="Mark clean T3", exact=True).wait_for()
         # The floor was redrawn under the focus: it stays on T3, now on its new button.
         wait_for_focus_on(host, "Mark clean T3")
         host.keyboard.press("Enter")
-        host.get_by_role("button", name="To cleaning T3", exact=True).wait_for(timeout=3000)
+        host.get_by_role("button", name="To cleaning T3", exact=True).wait_for()
         wait_for_focus_on(host, "To cleaning T3")
-        wait_until(diner, "() => document.querySelector('[data-announce]').textContent !== ''", timeout=3000)
+        wait_until(diner, "() => document.querySelector('[data-announce]').textContent !== ''")
         assert announced(diner) == "Thanks for dining with us!"
         assert host.evaluate("window.__noReload") is True
         assert_accessible(host, context="host dashboard, a table cleaning")

@@ -100,6 +100,6 @@ class PushTests(BrowserTestCase):
             const [notification] = await self.registration.getNotifications();
             self.dispatchEvent(new NotificationEvent("notificationclick", {notification, action: "on-my-way"}));
         }""")
-        host.wait_for_selector(".row-ready [data-on-my-way]", timeout=5000)
+        host.wait_for_selector(".row-ready [data-on-my-way]")
         assert "Maya" in host.locator(".row-ready").inner_text()
         self.shot(host, "31-host-on-my-way")

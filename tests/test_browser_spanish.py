@@ -86,14 +86,14 @@ class SpanishDinerTests(BrowserTestCase):
         assert dialogs and not set(re.findall(r"[a-z]+", dialogs[0].lower())) & ENGLISH_WORDS, dialogs
         self.shot(ahead, "es-02-left")
 
-        wait_until(diner, "() => document.querySelector('[data-position]')?.textContent === '1'", timeout=3000)
+        wait_until(diner, "() => document.querySelector('[data-position]')?.textContent === '1'")
         self.assert_spanish(diner, typed=["Lucía"])
 
         restaurant = Restaurant.objects.get(slug="bistro")
         party = queue.snapshot(restaurant=restaurant).waiting[0]
         table = restaurant.tables.get(label="T3")
         queue.offer(restaurant=restaurant, party_id=party.id, table_ids=[table.id], kind="table")
-        diner.wait_for_selector(".state-ready", timeout=3000)
+        diner.wait_for_selector(".state-ready")
         self.assert_spanish(diner, typed=["Lucía"])
         self.shot(diner, "es-03-ready")
 

@@ -45,14 +45,14 @@ class WalkInErrorsInBrowsers(BrowserTestCase):
         diner.get_by_label("Table", exact=True).check()
         diner.get_by_role("button", name="Join the waitlist").click()
         diner.wait_for_selector("[data-position]")
-        host.wait_for_selector(f"#queue .row-name:has-text('Maya {name}')", timeout=3000)
+        host.wait_for_selector(f"#queue .row-name:has-text('Maya {name}')")
         assert host.get_by_label("Name").input_value() == "Walt"  # the form in error was left alone
 
         # Corrected, the walk-in is added and a fresh form replaces the one in error.
         host.get_by_label("Table", exact=True).check()
         host.get_by_role("button", name="Add to waitlist").click()
         host.wait_for_selector("#toast .alert-ok")
-        host.wait_for_selector("#queue .row-name:has-text('Walt')", timeout=3000)
+        host.wait_for_selector("#queue .row-name:has-text('Walt')")
         assert host.locator("#walk-in-form .field-error").count() == 0
         self.shot(host, f"15-walk-in-fixed-{name}")
 
