@@ -20,7 +20,9 @@ import resource
 import time
 
 from django.conf import settings
+from django.utils import translation
 
+from . import live_view
 from .events import restaurant_id_from_channel
 
 # Events a stream may have waiting before it just re-renders everything once.
@@ -68,9 +70,16 @@ pages = Pages()
 
 
 class Listener:
-    """One open stream's mailbox: events since it last looked, and a flag to wake it."""
+    """One open stream's mailbox: events since it last looked, and a flag to wake it.
 
-    __slots__ = ("channel", "every", "overflow", "party_id", "pending", "wake")
+    A diner's stream served over ASGI also carries ``direct``: its fragments rendered from a
+    view without awaiting anything, as the bytes still to send (None: the stream's own
+    coroutine must do it). While that coroutine is parked, waiting for news, a fan-out
+    renders and writes the diner's change itself, with no wake, timer or task switch per
+    stream (join p95 under fan-out: docs/scaling.md)."""
+
+    __slots__ = ("channel", "direct", "every", "language", "overflow", "parked", "party_id", "pending", "send",
+                 "wake")
 
     def __init__(self, channel: str, every: float | None = None, party_id: int | None = None) -> None:
         self.channel = channel
@@ -81,6 +90,8 @@ class Listener:
         self.wake = asyncio.Event()
         self.pending: list[tuple[str, str]] = []
         self.overflow = False
+        self.direct = self.send = self.language = None
+        self.parked = False  # its coroutine waits for news, all it had sent
 
     def take(self) -> tuple[list[tuple[str, str]], bool]:
         pending, overflow = self.pending, self.overflow
@@ -104,6 +115,8 @@ class Hub:
         self.fanning: asyncio.Task | None = None
         self.slice = 32
         self.turns = 0  # loop turns spent fanning out (tests, benchmarks)
+        self.written = 0  # changes written to a diner's stream by the fan-out itself (tests, benchmarks)
+        self.told = 0  # streams woken to render a change themselves (tests, benchmarks)
 
     def add(self, listener: Listener) -> None:
         self.streams += 1
@@ -187,22 +200,41 @@ class Hub:
             self.pacing[channel] = loop.call_at(at, self._deliver_paced, channel)
 
     async def _fan_out(self) -> None:
-        """Wake the queued deliveries' streams a slice per loop turn, in order."""
+        """Serve the queued deliveries' streams a slice per loop turn, in order: a parked
+        diner's stream is written to here, the others are woken."""
         low, high = SLICE_LIMITS
+        language = translation.get_language()
         while self.jobs:
             await pages.until_idle(PAGES_FIRST_SECONDS)
             if not self.jobs:
                 break
-            job = self.jobs[0]
-            listeners, start, event, data, _ = job
-            end = min(start + self.slice, len(listeners))
-            for listener in listeners[start:end]:
-                self._tell(listener, event, data)
-            job[1] = end
-            if end >= len(listeners) and self.jobs and self.jobs[0] is job:
-                self.jobs.popleft()
             started = time.perf_counter()
-            await asyncio.sleep(0)  # the slice's streams run, the loop serves the rest, then more
+            job = self.jobs[0]
+            listeners, start, event, data, channel = job
+            end = min(start + self.slice, len(listeners))
+            job[1] = end
+            if end >= len(listeners):
+                self.jobs.popleft()
+            # The newest view, as a woken stream would render it (a build may land meanwhile).
+            current = live_view.cached(restaurant_id_from_channel(channel)) if event == CHANGED else None
+            for listener in listeners[start:end]:
+                if current is None or listener.direct is None or not listener.parked or listener.pending:
+                    self._tell(listener, event, data)
+                    continue
+                if listener.language != language:
+                    language = listener.language
+                    translation.activate(language)
+                try:
+                    body = listener.direct(current)
+                except Exception:  # its own coroutine renders again, and ends the stream if it fails
+                    body = None
+                if body is None:
+                    self._tell(listener, event, data)
+                elif body:
+                    self.written += 1
+                    with contextlib.suppress(Exception):  # a client gone meanwhile: its coroutine ends it
+                        await listener.send({"type": "http.response.body", "body": body.encode(), "more_body": True})
+            await asyncio.sleep(0)  # the woken streams run, the loop serves the rest, then more
             turn = time.perf_counter() - started
             self.turns += 1
             self.slice = max(low, min(high, int(self.slice * TURN_SECONDS / max(turn, 1e-5)) or low))
@@ -215,8 +247,8 @@ class Hub:
     def paced(self, channel: str) -> list[Listener]:
         return [listener for listener in self.by_channel.get(channel, ()) if listener.every]
 
-    @staticmethod
-    def _tell(listener: Listener, event: str, data: str) -> None:
+    def _tell(self, listener: Listener, event: str, data: str) -> None:
+        self.told += 1
         if len(listener.pending) < MAX_PENDING:
             listener.pending.append((event, data))
         else:

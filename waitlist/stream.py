@@ -91,7 +91,7 @@ async def serve(plan: Plan, start: dict, receive, send) -> None:
     await send(start)
 
     async def pump() -> None:
-        async for chunk in plan.body():
+        async for chunk in stream(plan, send):
             await send({"type": "http.response.body", "body": chunk.encode(), "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -111,17 +111,24 @@ async def serve(plan: Plan, start: dict, receive, send) -> None:
         pumping.cancel()
 
 
-async def stream(plan: Plan) -> AsyncIterator[str]:
+async def stream(plan: Plan, send=None) -> AsyncIterator[str]:
     """An SSE body: the full state at once (so a reconnect never leaves a page stale), then
     each changed fragment as the restaurant changes. ``plan.render`` maps a view to
     {event name: html}; only fragments that differ from the last sent are sent again.
-    The first view is at least ``plan.min_version`` (read from Redis when not given)."""
+    The first view is at least ``plan.min_version`` (read from Redis when not given).
+    Given ``send`` (the ASGI one, what ``serve`` writes the body with), a diner's stream
+    lets a fan-out write its changes while it waits (waitlist/hub.py: Listener)."""
     restaurant = plan.restaurant
     listener = Listener(plan.channel, every=plan.every_seconds, party_id=plan.party_id)
+    sent: dict[str, str] = {}
+    now = getattr(plan.render, "now", None)
+    if send is not None and now is not None and plan.party_id is not None and plan.still_allowed is None \
+            and plan.language:
+        listener.direct, listener.send, listener.language = (lambda current: _encode_now(now, current, sent)), \
+            send, plan.language
     hub.add(listener)
     followed = False
     rights = Rights(plan)
-    sent: dict[str, str] = {}
     if plan.address:
         hub.open_public(plan.address)
     ends_at = time.monotonic() + plan.idle_seconds if plan.idle_seconds else float("inf")
@@ -155,7 +162,11 @@ async def stream(plan: Plan) -> AsyncIterator[str]:
             try:
                 # asyncio.timeout, not wait_for: no task made for each wait of each stream.
                 async with asyncio.timeout(max(0.0, due - time.monotonic())):
-                    await listener.wake.wait()
+                    listener.parked = True
+                    try:
+                        await listener.wake.wait()
+                    finally:
+                        listener.parked = False
             except TimeoutError:
                 body = ""
                 if time.monotonic() >= rights.due_at:
@@ -222,6 +233,18 @@ class Rights:
 # Fragments shared by every stream of a restaurant and language: (the view they were
 # rendered from, {name: (html, encoded event)}). Only the event loop's thread uses it.
 _shared: dict[tuple, tuple[object, dict[str, tuple[str, str]]]] = {}
+
+
+def _encode_now(now: Callable, current: live_view.LiveView, sent: dict[str, str]) -> str | None:
+    fragments = now(current)
+    if fragments is None:
+        return None
+    body = ""
+    for name, html in fragments.items():
+        if sent.get(name) != html:
+            sent[name] = html
+            body += encode(name, html)
+    return body
 
 
 async def _encode(plan: Plan, current: live_view.LiveView, sent: dict[str, str]) -> str:

@@ -257,27 +257,40 @@ def events(request, slug):
 
 
 def _diner_renderer(restaurant, party, csrf_token):
+    """A diner's fragments from a view. ``render_fn.now`` renders without awaiting anything
+    (the fan-out writes a diner's change itself: waitlist/hub.py), or answers None when the
+    party has left the live queue and one status read must tell how it ended first."""
     state = {"party": party, "key": None}
 
-    async def render_fn(current):
-        known = current.party(state["party"].id)
-        if known is None and state["party"].is_active:
-            # Gone from the live queue: it ended. One status read tells how.
-            try:
-                state["party"] = await sync_to_async(queue.status)(restaurant=restaurant, party_id=party.id)
-            except UnknownParty:
-                return {}
+    def fragments(current):
         view = current.diner(state["party"])
-        fragments = {"notice": render_notice(current.snapshot.notice)}
+        rendered = {"notice": render_notice(current.snapshot.notice)}
         key = status_key(view)
         if key != state["key"]:
             state["key"] = key
-            fragments["status"] = render_status(restaurant=restaurant, view=view, csrf_token=csrf_token)
+            rendered["status"] = render_status(restaurant=restaurant, view=view, csrf_token=csrf_token)
         else:
             # Only the place in line moved: the small fragment, not the whole status.
-            fragments["place"] = render_place(view)
-        return fragments
+            rendered["place"] = render_place(view)
+        return rendered
 
+    def now(current):
+        if current.party(state["party"].id) is None and state["party"].is_active:
+            return None
+        return fragments(current)
+
+    async def render_fn(current):
+        rendered = now(current)
+        if rendered is not None:
+            return rendered
+        # Gone from the live queue: it ended. One status read tells how.
+        try:
+            state["party"] = await sync_to_async(queue.status)(restaurant=restaurant, party_id=party.id)
+        except UnknownParty:
+            return {}
+        return fragments(current)
+
+    render_fn.now = now
     return render_fn
 
 
