@@ -73,10 +73,11 @@ class Bus:
     def connected(self) -> bool:
         return channels.up
 
-    async def follow(self, restaurant_id: int) -> None:
-        """A local stream of the restaurant opens: returns once its changes reach this process."""
+    async def follow(self, restaurant_id: int) -> bool:
+        """A local stream of the restaurant opens: returns once its changes reach this process,
+        True when they did not before (what changed until then has not been heard here)."""
         self.ensure_started()
-        await channels.acquire(restaurant_id)
+        return await channels.acquire(restaurant_id)
 
     def unfollow(self, restaurant_id: int) -> None:
         channels.release(restaurant_id)

@@ -96,9 +96,10 @@ class Channels:
 
     # --- streams opening and closing ------------------------------------------------
 
-    async def acquire(self, restaurant_id: int) -> None:
+    async def acquire(self, restaurant_id: int) -> bool:
         """One more local stream of the restaurant; returns once the process is subscribed
-        (or after CONFIRM_SECONDS with Redis away)."""
+        (or after CONFIRM_SECONDS with Redis away): True when it was not subscribed before,
+        so changes made until now may not have reached it."""
         self.ensure_started()
         count = self.counts.get(restaurant_id, 0)
         self.counts[restaurant_id] = count + 1
@@ -114,6 +115,7 @@ class Channels:
                     await asyncio.wait_for(asyncio.shield(future), CONFIRM_SECONDS)
                 except TimeoutError:
                     log.warning("subscription to %s not confirmed; serving anyway", channel.decode())
+            return count == 0
         except asyncio.CancelledError:  # the client left meanwhile: this stream is not counted
             self.release(restaurant_id)
             raise

@@ -138,11 +138,15 @@ async def stream(plan: Plan, send=None) -> AsyncIterator[str]:
         translation.activate(plan.language)
     try:
         yield PADDING + f"retry: {RETRY_MS}\n\n"
-        await bus.follow(restaurant.id)  # subscribed before the first view: no change missed
+        # Subscribed before the first view: no change missed. A process that was not
+        # subscribed yet may have missed changes made since the page was planned (its cached
+        # view can be older than the queue): the first view is then at least the version now.
+        fresh = await bus.follow(restaurant.id)
         followed = True
         min_version = plan.min_version
-        if min_version is None:
-            min_version = await sync_to_async(queue.version, thread_sensitive=False)(restaurant_id=restaurant.id)
+        if min_version is None or fresh:
+            current = await sync_to_async(queue.version, thread_sensitive=False)(restaurant_id=restaurant.id)
+            min_version = max(min_version or 0, current)
         first = await sync_to_async(live_view.view, thread_sensitive=False)(restaurant, min_version=min_version)
         yield await _encode(plan, first, sent)
         # No view is held between changes: a stream its changes pass by (waitlist/bus.py wakes
