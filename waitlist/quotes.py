@@ -16,8 +16,9 @@ score) is the cached one, at once, as the form showed it. When that quote was co
 for an older queue than the one the party joined (a change came since), it is replaced
 by the party's first estimate in line: the first estimates this process receives for the
 joined version or a newer one (waitlist/builds.py) set it, in the background, once
-(``refine``). No estimates within REFINE_FOR_MS (nobody follows the restaurant's streams)
-keep the join's quote. What the diner was told stays the form's quote.
+(``refine_later``, ``refine``). Without estimates within REFINE_FOR_MS (this process
+holds none of the restaurant's streams) the join's quote stays. What the diner was told
+(for the "running later" message) stays the form's quote.
 """
 
 import logging
