@@ -43,11 +43,11 @@ from .values import (
     WaitingParty,
 )
 
-# Quantiles of the simulated waits that bound the quoted range: from the 25th to the 85th,
+# Quantiles of the simulated waits that bound the quoted range: from the 30th to the 85th,
 # which leans the range's midpoint a little long of the median, since a wait longer than
 # quoted costs a diner more than one shorter (as measured, the 80th left too many quotes
 # short, and a low end at the 30th did worse: docs/estimates.md).
-LOW, HIGH = 0.25, 0.85
+LOW, HIGH = 0.30, 0.85
 # Runs per estimate, for every party whatever its place in line: a simulated future stops
 # at the horizon, so its cost is bounded by how many parties the floor can seat by then,
 # not by the length of the line (tests/test_open_quotes.py checks the quantiles are stable).

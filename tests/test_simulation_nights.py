@@ -140,9 +140,9 @@ def test_the_model_is_loaded_at_service_time_and_reloaded_on_productions_schedul
 
 
 @pytest.mark.django_db
-def test_a_join_records_the_cached_quote_and_the_form_refreshes_it_after_five_seconds():
+def test_a_join_records_the_cached_quote_or_behind_a_changed_queue_its_first_estimate():
     from seating.simulation.world import World
-    from waitlist import queue
+    from waitlist import live_view, queue
     from waitlist.quotes import JOIN_QUOTE_MAX_AGE_MS, QUOTE_MAX_AGE_MS
 
     world = World(scenarios.get("smoke"), SEED, "sim-quote-cache")
@@ -163,16 +163,27 @@ def test_a_join_records_the_cached_quote_and_the_form_refreshes_it_after_five_se
         fresh = world._quotes(now + 31_000, QUOTE_MAX_AGE_MS)
         assert fresh is not shown and fresh.built_ms == now + 31_000
         assert fresh.quote(4, "table")[1] > shown.quote(4, "table")[1]
-        # Two minutes on, with the queue changed again, a join still records the cached
-        # quote, however old, and only then is the set computed again.
+        # A join on the queue the cached quote was computed for records it, however old.
+        diner = Diner(night=0, number=998, arrive_ms=now + 35_000, size=4, preference="table", tolerance=999.0,
+                      leave_after=None, no_show=False, checkin_delay=1.0, meal_z=0.0, cleaning_z=0.0)
+        world._on_arrive(now + 35_000, diner)
+        assert diner.quote == fresh.quote(4, "table") and world.quotes is fresh
+        # Two minutes on, with the queue changed since, the join records the party's first
+        # estimate in line (production replaces the cached quote with it): the newcomer's
+        # quote on the queue as it is, which the view after the join estimates for it too.
         change = queue.join(restaurant=world.restaurant, name="P9", size=4, preference="table",
                             diner="k9", request_id="k9", quote=None, now_ms=now + 40_000)
         world.version = change.version
-        diner = Diner(night=0, number=999, arrive_ms=now + 151_000, size=4, preference="table", tolerance=999.0,
+        at = now + 151_000
+        before = live_view.build(world.restaurant, queue.snapshot(restaurant=world.restaurant), at_ms=at,
+                                 estimate=False).new_party_quote(4, "table")
+        diner = Diner(night=0, number=999, arrive_ms=at, size=4, preference="table", tolerance=999.0,
                       leave_after=None, no_show=False, checkin_delay=1.0, meal_z=0.0, cleaning_z=0.0)
-        world._on_arrive(now + 151_000, diner)
-        assert diner.quote == fresh.quote(4, "table") and diner.outcome == "waiting"
-        assert world.quotes is not fresh and world.quotes.built_ms == now + 151_000
+        world._on_arrive(at, diner)
+        after = live_view.build(world.restaurant, queue.snapshot(restaurant=world.restaurant), at_ms=at)
+        assert diner.quote == before == after.waits[diner.party_id] and diner.outcome == "waiting"
+        assert diner.quote != fresh.quote(4, "table")
+        assert world.quotes is not fresh and world.quotes.built_ms == at
     finally:
         world.close()
 

@@ -266,6 +266,7 @@ def _adopt(restaurant_id: int, raw: bytes) -> tuple[str, int]:
 
 def _take_estimates(restaurant_id: int, version: int, built: dict) -> bool:
     waits = {int(row[0]): tuple(row[1:]) if len(row) > 1 else None for row in built["waits"]}
+    quotes.refine(restaurant_id, version, waits)
     live = live_view.adopt_estimates(restaurant_id, version, waits)
     if live is None or live.version != version:
         return False

@@ -285,10 +285,14 @@ def summary(*, restaurant: Restaurant) -> Summary:
                    paused=_paused(result.get("paused")))
 
 
-def set_quote(*, restaurant: Restaurant, party_id: int, quote: tuple[int, int | None], now_ms: int | None = None) -> bool:
-    """Record the quote of a party that joined before its size had one (see quotes.py)."""
+def set_quote(*, restaurant: Restaurant, party_id: int, quote: tuple[int, int | None], replace: bool = False,
+              now_ms: int | None = None) -> bool:
+    """Record the quote of a party that joined before its size had one, or with ``replace``
+    a waiting party's first estimate in place of a quote computed for an older queue
+    (see quotes.py)."""
     return bool(lua_scripts.run("set_quote", restaurant_id=restaurant.id, now_ms=_now(now_ms),
-                                args=[party_id, quote[0], "" if quote[1] is None else quote[1]]))
+                                args=[party_id, quote[0], "" if quote[1] is None else quote[1],
+                                      "1" if replace else ""]))
 
 
 def announce(*, restaurant: Restaurant, text: str, html: str, now_ms: int | None = None) -> int:

@@ -10,6 +10,15 @@ computed once, kept, and recomputed in the background when older than QUOTE_MAX_
 and the queue has changed since (asked of Redis, not of this process's cached view).
 Only the very first page of a restaurant waits for them. A join whose size has no quote
 yet records one a moment later, computed the same way.
+
+The quote a join records (the party's ``quote_low``/``quote_high``, what the insights
+score) is the cached one, at once, as the form showed it. When that quote was computed
+for an older queue than the one the party joined (a change came since), it is replaced
+by the party's first estimate in line: the first estimates this process receives for the
+joined version or a newer one (waitlist/builds.py) set it, in the background, once
+(``refine_later``, ``refine``). Without estimates within REFINE_FOR_MS (this process
+holds none of the restaurant's streams) the join's quote stays. What the diner was told
+(for the "running later" message) stays the form's quote.
 """
 
 import logging
@@ -33,6 +42,8 @@ QUOTE_MAX_AGE_MS = 5_000
 # A join records the quote its diner was shown on the form moments before; it only asks
 # for a fresh computation when even that is old (nobody has opened the form for a while).
 JOIN_QUOTE_MAX_AGE_MS = MINUTE_MS
+# How long a party whose join recorded a quote for an older queue waits for its first estimate.
+REFINE_FOR_MS = 30_000
 
 
 @dataclass
@@ -55,6 +66,8 @@ _quotes: dict[int, Quotes] = {}
 _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotes")
 _pending: set[int] = set()
 _lock = threading.Lock()
+# restaurant id -> [(restaurant, party id, version the join made, until ms)]: see ``refine``.
+_to_refine: dict[int, list[tuple[Restaurant, int, int, int]]] = {}
 
 
 def display_sizes(view: live_view.LiveView) -> list[tuple[str, int]]:
@@ -167,6 +180,39 @@ def record_later(restaurant: Restaurant, party_id: int, size: int, preference: s
     _background.submit(_guarded, job)
 
 
+def refine_later(restaurant: Restaurant, party_id: int, joined_version: int) -> None:
+    """The join recorded a quote computed for an older queue: record the party's first
+    estimate in line instead, when estimates of ``joined_version`` or newer arrive."""
+    now = now_ms()
+    with _lock:
+        for restaurant_id in [r for r, entries in _to_refine.items() if entries[-1][3] < now]:
+            del _to_refine[restaurant_id]  # all expired (entries are kept in join order)
+        _to_refine.setdefault(restaurant.id, []).append((restaurant, party_id, joined_version, now + REFINE_FOR_MS))
+
+
+def refine(restaurant_id: int, version: int, waits: dict[int, tuple[int, int | None] | None]) -> None:
+    """Estimates of ``version`` arrived (waitlist/builds.py): the parties waiting for their
+    first estimate in line that joined at this version or before get it as their quote."""
+    if restaurant_id not in _to_refine:
+        return
+    now, due = now_ms(), []
+    with _lock:
+        entries = _to_refine.get(restaurant_id, [])
+        kept = [entry for entry in entries if entry[2] > version and entry[3] >= now]
+        due = [entry for entry in entries if entry[2] <= version and entry[3] >= now]
+        if kept:
+            _to_refine[restaurant_id] = kept
+        else:
+            _to_refine.pop(restaurant_id, None)
+    due = [(restaurant, party_id, waits[party_id]) for restaurant, party_id, _, _ in due if waits.get(party_id)]
+    if due:
+        def job():
+            for restaurant, party_id, wait in due:
+                queue.set_quote(restaurant=restaurant, party_id=party_id, quote=wait, replace=True)
+
+        _background.submit(_guarded, job)
+
+
 def _later(restaurant: Restaurant) -> None:
     with _lock:
         if restaurant.id in _pending:
@@ -199,5 +245,7 @@ def _guarded(job) -> None:
 def forget(restaurant_id: int | None = None) -> None:
     if restaurant_id is None:
         _quotes.clear()
+        _to_refine.clear()
     else:
         _quotes.pop(restaurant_id, None)
+        _to_refine.pop(restaurant_id, None)

@@ -131,8 +131,8 @@ def join(request, slug):
     if not form.is_valid():
         return _join_page(request, restaurant, form, status=400)
     data = form.cleaned_data
-    known, quote = quotes.current(restaurant, max_age_ms=quotes.JOIN_QUOTE_MAX_AGE_MS).known(
-        data["size"], data["preference"])
+    cached = quotes.current(restaurant, max_age_ms=quotes.JOIN_QUOTE_MAX_AGE_MS)
+    known, quote = cached.known(data["size"], data["preference"])
     try:
         result = queue.join(restaurant=restaurant, name=data["name"], size=data["size"],
                             preference=data["preference"], diner=diners.browser_key(request),
@@ -145,6 +145,10 @@ def join(request, slug):
         contacts.remember_phone(data["phone"], restaurant_id=restaurant.id, party_id=result.party_id)
     if result.created and not known:
         quotes.record_later(restaurant, result.party_id, data["size"], data["preference"])
+    elif result.created and cached.version < result.version - 1:
+        # Every change adds one to the version: the queue the party joined had changed
+        # since the quote was computed.
+        quotes.refine_later(restaurant, result.party_id, result.version)
     if _wants_json(request):
         party = queue.status(restaurant=restaurant, party_id=result.party_id, at_least=result.version)
         return status_page(request, restaurant, party, status=201 if result.created else 200)

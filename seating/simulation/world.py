@@ -246,13 +246,18 @@ class World:
         self._push(diner.arrive_ms, "arrive", diner)
 
     def _on_arrive(self, now: int, diner: Diner) -> int | None:
-        # The join records the quote cached now, however old (waitlist.views.join): the one
-        # the form showed or one computed since for another diner. Only a missing one (or
-        # one from before an admin change) is computed first.
+        # The join records the quote cached now (waitlist.views.join): the one the form
+        # showed or one computed since for another diner. Only a missing one (or one from
+        # before an admin change) is computed first. A quote cached for an older queue is
+        # then replaced by the party's first estimate in line (waitlist.quotes.refine):
+        # the newcomer's quote on the queue as it is now, which is that estimate (the
+        # party appended to the same queue at the same moment), computed before the join.
         self._current()
         cached = self.quotes
         if cached is None or cached.restaurant_updated != self.restaurant.updated_at:
             cached = self._quotes(now, JOIN_QUOTE_MAX_AGE_MS)
+        elif cached.version != self.version:
+            cached = self._quotes(now, 0)
         diner.quote = cached.quote(diner.size, diner.preference)
         same_size = sum(1 for p in self.snapshot.waiting if p.size == diner.size)
         key = f"sim-{diner.night}-{diner.number}"
