@@ -45,8 +45,9 @@ from .values import (
 
 # Quantiles of the simulated waits that bound the quoted range: from the 30th to the 85th,
 # which leans the range's midpoint a little long of the median, since a wait longer than
-# quoted costs a diner more than one shorter (as measured, the 80th left too many quotes
-# short, and a low end at the 30th did worse: docs/estimates.md).
+# quoted costs a diner more than one shorter (as measured: a high end at the 80th left too
+# many quotes short; with each join scored on the quote it records, a low end at the 30th
+# missed fewer cells than at the 25th: docs/estimates.md).
 LOW, HIGH = 0.30, 0.85
 # Runs per estimate, for every party whatever its place in line: a simulated future stops
 # at the horizon, so its cost is bounded by how many parties the floor can seat by then,
