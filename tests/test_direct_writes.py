@@ -59,17 +59,23 @@ def diner_listener(restaurant, party, written: list) -> Listener:
     return listener
 
 
+def listening(restaurant, parties) -> tuple[Hub, list[Listener], list]:
+    """A hub with a parked diner's stream for each party, and what gets written to them."""
+    hub, written = Hub(), []
+    listeners = [diner_listener(restaurant, party, written) for party in parties]
+    for listener in listeners:
+        hub.add(listener)
+    return hub, listeners, written
+
+
 @pytest.mark.django_db
 def test_a_fan_out_writes_each_parked_diner_its_new_place_without_waking_it():
     restaurant = make_restaurant("bistro")
     parties = line_of(restaurant, PARTIES)
-    hub, written = Hub(), []
-    listeners = [diner_listener(restaurant, party, written) for party in parties]
+    hub, listeners, written = listening(restaurant, parties)
     busy, waiting = listeners[1], listeners[2]
     busy.parked = False  # its coroutine is serving something else: it renders the change itself
     waiting.pending.append(("notice", "<p>Hi</p>"))  # events before the change: kept in order
-    for listener in listeners:
-        hub.add(listener)
     queue.leave(restaurant=restaurant, party_id=parties[0].id)  # everyone behind moves up
     live_view.view(restaurant, min_version=queue.version(restaurant_id=restaurant.id))
     fan_out(hub, restaurant)
@@ -90,11 +96,7 @@ def test_a_fan_out_writes_each_parked_diner_its_new_place_without_waking_it():
 @pytest.mark.django_db
 def test_without_a_newer_view_at_hand_every_stream_is_woken_to_build_it():
     restaurant = make_restaurant("bistro")
-    parties = line_of(restaurant, PARTIES)
-    hub, written = Hub(), []
-    listeners = [diner_listener(restaurant, party, written) for party in parties]
-    for listener in listeners:
-        hub.add(listener)
+    hub, listeners, written = listening(restaurant, line_of(restaurant, PARTIES))
     live_view.forget(restaurant.id)
     fan_out(hub, restaurant)
     assert written == [] and all(listener.wake.is_set() for listener in listeners)

@@ -116,7 +116,6 @@ class Hub:
         self.slice = 32
         self.turns = 0  # loop turns spent fanning out (tests, benchmarks)
         self.written = 0  # changes written to a diner's stream by the fan-out itself (tests, benchmarks)
-        self.told = 0  # streams woken to render a change themselves (tests, benchmarks)
 
     def add(self, listener: Listener) -> None:
         self.streams += 1
@@ -247,8 +246,8 @@ class Hub:
     def paced(self, channel: str) -> list[Listener]:
         return [listener for listener in self.by_channel.get(channel, ()) if listener.every]
 
-    def _tell(self, listener: Listener, event: str, data: str) -> None:
-        self.told += 1
+    @staticmethod
+    def _tell(listener: Listener, event: str, data: str) -> None:
         if len(listener.pending) < MAX_PENDING:
             listener.pending.append((event, data))
         else:

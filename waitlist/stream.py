@@ -241,8 +241,11 @@ _shared: dict[tuple, tuple[object, dict[str, tuple[str, str]]]] = {}
 
 def _encode_now(now: Callable, current: live_view.LiveView, sent: dict[str, str]) -> str | None:
     fragments = now(current)
-    if fragments is None:
-        return None
+    return None if fragments is None else _changed(fragments, sent)
+
+
+def _changed(fragments: dict[str, str], sent: dict[str, str]) -> str:
+    """The events of the fragments that differ from what was sent (``sent`` updated)."""
     body = ""
     for name, html in fragments.items():
         if sent.get(name) != html:
@@ -257,12 +260,7 @@ async def _encode(plan: Plan, current: live_view.LiveView, sent: dict[str, str])
     fragments = plan.render(current)
     if asyncio.iscoroutine(fragments):
         fragments = await fragments
-    body = ""
-    for name, html in fragments.items():
-        if sent.get(name) != html:
-            sent[name] = html
-            body += encode(name, html)
-    return body
+    return _changed(fragments, sent)
 
 
 def _encode_shared(plan: Plan, current: live_view.LiveView, sent: dict[str, str]) -> str:
