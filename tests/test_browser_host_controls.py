@@ -8,7 +8,7 @@ from restaurants.models import StaffMembership
 from tests.support.axe import assert_accessible
 from tests.support.browser import TABLET, BrowserTestCase
 from tests.support.factories import make_restaurant
-from waitlist import queue
+from waitlist import floor, queue
 
 
 class HostControlsTests(BrowserTestCase):
@@ -22,6 +22,22 @@ class HostControlsTests(BrowserTestCase):
         queue.offer(restaurant=self.restaurant, party_id=self.rita, table_ids=[tables["T1"]], kind="table")
         self.ann = queue.join(restaurant=self.restaurant, name="Ann", size=3, preference="table",
                               diner="d-ann", request_id="req-ann-00001").party_id
+
+    def test_what_the_host_is_typing_survives_a_live_redraw_of_the_controls(self):
+        host = self.new_page(TABLET)
+        host.goto("/host/bistro/")
+        self.sign_in(host, "hostess", "floor-pass-123", then="#floor")
+        message = host.get_by_label("Pause joins, with a message for the join page")
+        message.fill("Full until 9 pm")
+        message.press("End")
+        # Another screen adds minutes to every quote: the stream redraws the controls card.
+        floor.add_to_quotes(restaurant=self.restaurant, minutes=10)
+        expect(host.get_by_label("Minutes added to every quote (0 to clear)")).to_have_value("10")  # its new value
+        expect(message).to_have_value("Full until 9 pm")  # the typing kept, the cursor in it
+        assert host.evaluate("document.activeElement.id") == "pause-message"
+        message.press_sequentially(", sorry!")
+        host.get_by_role("button", name="Pause joins").click()
+        expect(host.locator("#summary")).to_contain_text("Joins paused: Full until 9 pm, sorry!")
 
     def test_pause_joins_undo_a_no_show_and_edit_a_partys_notes(self):
         host = self.new_page(TABLET)

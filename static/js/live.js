@@ -213,8 +213,33 @@
   // A floor control's answer is its card, the message in the toast out of band. While it is on
   // its way the stream's copy of the card is not swapped in: the form that asked would be gone,
   // and htmx looks for an out-of-band part only in the asking form's document (the toast lost).
+  // What the host is typing in a control (a pause message, the minutes added to quotes) is
+  // kept across the stream's redraw of the card, the cursor with it: the card comes again
+  // when the stream (re)connects or another screen changes a control.
+  var typed = null;
   document.addEventListener("htmx:sseBeforeMessage", function (e) {
-    if (e.target.id === "controls" && e.target.querySelector(".htmx-request")) { e.preventDefault(); }
+    if (e.target.id !== "controls") { return; }
+    if (e.target.querySelector(".htmx-request")) { e.preventDefault(); return; }
+    typed = [];
+    e.target.querySelectorAll("input[id], textarea[id]").forEach(function (field) {
+      if (field.value !== field.defaultValue || field === document.activeElement) {
+        typed.push({id: field.id, was: field.defaultValue, value: field.value, focused: field === document.activeElement,
+                    start: field.selectionStart, end: field.selectionEnd});
+      }
+    });
+  });
+  document.addEventListener("htmx:sseMessage", function (e) {
+    if (e.target.id !== "controls" || !typed) { return; }
+    typed.forEach(function (t) {
+      var field = document.getElementById(t.id);
+      if (!field || field.defaultValue !== t.was) { return; }  // the control itself changed: its new value stands
+      field.value = t.value;
+      if (t.focused) {
+        field.focus({preventScroll: true});
+        try { field.setSelectionRange(t.start, t.end); } catch (err) { /* a number field has no selection */ }
+      }
+    });
+    typed = null;
   });
 
   // The party editor open in the dashboard (seating/edit_party.html#editor): Cancel closes it
